@@ -1,0 +1,1 @@
+"""Panel/Bokeh dashboards: live monitor, strategy lab, reports."""

@@ -1,0 +1,14 @@
+"""QuantDesk: one engine for research, paper and live trading.
+
+The package mirrors the trading pipeline; see the repository README for the map.
+Nothing is imported eagerly here so that ``import quantdesk`` stays cheap.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("quantdesk")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"
+
+__all__ = ["__version__"]

@@ -1,0 +1,61 @@
+"""``quantdesk``: the one command for every job. Sub-command groups live in sibling modules."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from quantdesk import __version__
+from quantdesk.model.errors import QuantdeskError
+from quantdesk.runtime.cli.data_commands import data
+
+
+class _Group(click.Group):
+    """Turns a user's mistake into one line on stderr and exit status 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except QuantdeskError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # a bug, not the user's mistake: one line unless debugging
+            if logging.getLogger().isEnabledFor(logging.DEBUG):
+                raise
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc} "
+                "(please report it; QUANTDESK_LOG_LEVEL=DEBUG shows the traceback)",
+                err=True,
+            )
+            sys.exit(3)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="quantdesk")
+def cli() -> None:
+    """QuantDesk: research, backtest, paper-trade and run trading strategies on one engine.
+
+    Settings come from QUANTDESK_* environment variables: QUANTDESK_DATA_DIR (catalog and state,
+    default ./data of the checkout), QUANTDESK_DATABASE_URL, QUANTDESK_REDIS_URL, QUANTDESK_LOG_LEVEL.
+    """
+    from quantdesk.config import load_settings
+    from quantdesk.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+
+
+cli.add_command(data)
+
+
+def main() -> None:
+    cli(prog_name="quantdesk")
+
+
+if __name__ == "__main__":
+    main()

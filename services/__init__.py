@@ -1,0 +1,1 @@
+"""The FastAPI gateway and the user, report and notification services."""
