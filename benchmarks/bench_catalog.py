@@ -1,6 +1,6 @@
 """Catalog read speed: 1,000,000 one-minute bars (target ≤ 50 ms warm).
 
-    python benchmarks/bench_catalog.py [--bars 1000000] [--repeat 20]
+python benchmarks/bench_catalog.py [--bars 1000000] [--repeat 20]
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from quantdesk.data.synthetic import synthetic_bars
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--bars", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
@@ -36,11 +38,16 @@ def main() -> None:
             full.append(time.perf_counter() - started)
             mid = frame.index[len(frame) // 2]
             started = time.perf_counter()
-            catalog.read("SYNTH", "1m", mid, mid + (frame.index[1] - frame.index[0]) * 99_999, adjustment="raw")
+            catalog.read(
+                "SYNTH", "1m", mid, mid + (frame.index[1] - frame.index[0]) * 99_999, adjustment="raw"
+            )
             window.append(time.perf_counter() - started)
         assert len(frame) == args.bars
     print(f"catalog write {args.bars:,} bars: {write_s * 1e3:.0f} ms ({size / 2**20:.1f} MiB on disk)")
-    print(f"catalog read {args.bars:,} bars, warm: median {statistics.median(full) * 1e3:.1f} ms, best {min(full) * 1e3:.1f} ms (target <= 50 ms)")
+    print(
+        f"catalog read {args.bars:,} bars, warm: median {statistics.median(full) * 1e3:.1f} ms, "
+        f"best {min(full) * 1e3:.1f} ms (target <= 50 ms)"
+    )
     print(f"catalog read 100,000-bar range of it: median {statistics.median(window) * 1e3:.1f} ms")
 
 

@@ -36,6 +36,8 @@ def server_url(name: str) -> str:
     url = os.environ.get(f"QUANTDESK_TEST_{name.upper()}_URL")
     if not url:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but QUANTDESK_TEST_{name.upper()}_URL is not set: start {name} (see .ci/run)")
+            pytest.fail(
+                f"CI=true but QUANTDESK_TEST_{name.upper()}_URL is not set: start {name} (see .ci/run)"
+            )
         pytest.skip(f"no {name} server: set QUANTDESK_TEST_{name.upper()}_URL (CI starts one)")
     return url

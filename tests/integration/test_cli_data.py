@@ -59,7 +59,11 @@ EXPECTED_SUMMARY = [
 def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QUANTDESK_DATA_DIR": str(data_dir)}
     return subprocess.run(
-        [sys.executable, "-m", "quantdesk.runtime.cli.main", *args], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "quantdesk.runtime.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -78,7 +82,9 @@ def test_help_and_version(data_dir: Path) -> None:
     assert version.stdout.strip() == "quantdesk, version 0.1.0"
 
 
-def test_file_with_every_defect_stores_good_rows_once_and_quarantines_the_rest(tmp_path: Path, data_dir: Path) -> None:
+def test_file_with_every_defect_stores_good_rows_once_and_quarantines_the_rest(
+    tmp_path: Path, data_dir: Path
+) -> None:
     source = tmp_path / "acme.csv"
     source.write_text(DEFECTS_CSV)
 
@@ -95,15 +101,23 @@ def test_file_with_every_defect_stores_good_rows_once_and_quarantines_the_rest(t
     bad_rows = report[report["reason"] != "gap"]
     assert dict(zip(bad_rows["row"].astype(int), bad_rows["reason"], strict=True)) == EXPECTED_REASONS
     gap = report[report["reason"] == "gap"]
-    assert gap["detail"].tolist() == ["1 missing bar from 2024-01-11T00:00:00+00:00 to 2024-01-11T00:00:00+00:00"]
+    assert gap["detail"].tolist() == [
+        "1 missing bar from 2024-01-11T00:00:00+00:00 to 2024-01-11T00:00:00+00:00"
+    ]
 
     second = run(data_dir, "data", "import", str(source), "--symbol", "ACME")
     assert second.returncode == 1
-    assert second.stdout.splitlines()[0] == "ACME 1d: 5 valid bars (already stored, nothing changed); 5 stored"
+    assert (
+        second.stdout.splitlines()[0] == "ACME 1d: 5 valid bars (already stored, nothing changed); 5 stored"
+    )
 
     listed = json.loads(run(data_dir, "data", "list", "--json").stdout)
     acme = next(s for s in listed if s["symbol"] == "ACME")
-    assert (acme["rows"], acme["start"], acme["end"]) == (5, "2024-01-02T00:00:00+00:00", "2024-01-18T00:00:00+00:00")
+    assert (acme["rows"], acme["start"], acme["end"]) == (
+        5,
+        "2024-01-02T00:00:00+00:00",
+        "2024-01-18T00:00:00+00:00",
+    )
 
 
 def test_validate_reports_defects_without_storing(tmp_path: Path, data_dir: Path) -> None:
@@ -118,7 +132,9 @@ def test_validate_reports_defects_without_storing(tmp_path: Path, data_dir: Path
 
 def test_validate_clean_file_exits_zero(tmp_path: Path, data_dir: Path) -> None:
     source = tmp_path / "clean.csv"
-    source.write_text("ts,open,high,low,close,volume\n2024-01-02,10,11,9,10.5,100\n2024-01-03,10.5,12,10,11,200\n")
+    source.write_text(
+        "ts,open,high,low,close,volume\n2024-01-02,10,11,9,10.5,100\n2024-01-03,10.5,12,10,11,200\n"
+    )
     out = run(data_dir, "data", "validate", str(source))
     assert (out.returncode, out.stdout.strip()) == (0, f"{source}: 2 bars (1d), no defects")
 
@@ -127,15 +143,40 @@ def test_validate_clean_file_exits_zero(tmp_path: Path, data_dir: Path) -> None:
     ("content", "extra", "message"),
     [
         (None, [], "error: no such file: "),
-        ("ts,open,high,low,close,volume\n2024-01-02,1,2,0.5,1.5,7\n", ["--column", "close=Price"],
-         "error: column 'Price' (mapped to close) is not in "),
-        ("ts,open,high,low,close,volume\n2024-01-02,1,2,0.5,1.5,7\n2024-31-12,1,2,0.5,1.5,7\n", [],
-         "error: cannot parse timestamp '2024-31-12' in column 'ts' at data row 2"),
-        ("ts,open,high,low,close,volume\n2024-01-02,1,2,0.5,1.5,7\n", ["--calendar", "MOON"], "error: unknown calendar 'MOON'"),
-        ("ts,open,high,low,close,volume\n2024-01-02,1,2,0.5,1.5,7\n", ["--timeframe", "7x"], "error: invalid timeframe '7x'"),
-        ("ts,open,high,low,close,volume\n2024-01-02,1,2,0.5,1.5,7\n", ["--column", "close"], "Error: Invalid value"),
+        (
+            "ts,open,high,low,close,volume\n2024-01-02,1,2,0.5,1.5,7\n",
+            ["--column", "close=Price"],
+            "error: column 'Price' (mapped to close) is not in ",
+        ),
+        (
+            "ts,open,high,low,close,volume\n2024-01-02,1,2,0.5,1.5,7\n2024-31-12,1,2,0.5,1.5,7\n",
+            [],
+            "error: cannot parse timestamp '2024-31-12' in column 'ts' at data row 2",
+        ),
+        (
+            "ts,open,high,low,close,volume\n2024-01-02,1,2,0.5,1.5,7\n",
+            ["--calendar", "MOON"],
+            "error: unknown trading calendar 'MOON'",
+        ),
+        (
+            "ts,open,high,low,close,volume\n2024-01-02,1,2,0.5,1.5,7\n",
+            ["--timeframe", "7x"],
+            "error: invalid timeframe '7x'",
+        ),
+        (
+            "ts,open,high,low,close,volume\n2024-01-02,1,2,0.5,1.5,7\n",
+            ["--column", "close"],
+            "Error: Invalid value",
+        ),
     ],
-    ids=["missing-file", "unknown-column", "unparsable-timestamp", "unknown-calendar", "bad-timeframe", "bad-mapping"],
+    ids=[
+        "missing-file",
+        "unknown-column",
+        "unparsable-timestamp",
+        "unknown-calendar",
+        "bad-timeframe",
+        "bad-mapping",
+    ],
 )
 def test_user_mistakes_get_one_clear_line_and_nonzero_exit(
     tmp_path: Path, data_dir: Path, content: str | None, extra: list[str], message: str
@@ -170,7 +211,12 @@ def test_show_unknown_symbol_and_empty_range_are_errors(data_dir: Path) -> None:
 
 def test_bad_setting_is_one_line(data_dir: Path) -> None:
     env = {**os.environ, "QUANTDESK_DATA_DIR": str(data_dir), "QUANTDESK_LOG_LEVEL": "LOUD"}
-    out = subprocess.run([sys.executable, "-m", "quantdesk.runtime.cli.main", "data", "list"], env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "quantdesk.runtime.cli.main", "data", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 2
     assert out.stderr.startswith("error: QUANTDESK_LOG_LEVEL: ")
 

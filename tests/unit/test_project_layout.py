@@ -15,7 +15,11 @@ REPO = Path(__file__).resolve().parents[2]
 def test_platform_folder_has_no_init_so_stdlib_platform_is_not_shadowed() -> None:
     assert not (REPO / "platform" / "__init__.py").exists()
     out = subprocess.run(
-        [sys.executable, "-c", "import platform, sysconfig; print(platform.__file__); print(sysconfig.get_paths()['stdlib'])"],
+        [
+            sys.executable,
+            "-c",
+            "import platform, sysconfig; print(platform.__file__); print(sysconfig.get_paths()['stdlib'])",
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -33,8 +37,22 @@ def test_quantdesk_imports_from_the_platform_folder() -> None:
 
 
 def test_top_level_layout_matches_the_architecture() -> None:
-    for name in ("platform/quantdesk", "strategies", "notebooks", "panel_apps", "services", "data/bundled", "tests/unit",
-                 "tests/integration", "benchmarks", ".ci/run", "environment.yml", "pyproject.toml", "Makefile", "README.md"):
+    for name in (
+        "platform/quantdesk",
+        "strategies",
+        "notebooks",
+        "panel_apps",
+        "services",
+        "data/bundled",
+        "tests/unit",
+        "tests/integration",
+        "benchmarks",
+        ".ci/run",
+        "environment.yml",
+        "pyproject.toml",
+        "Makefile",
+        "README.md",
+    ):
         assert (REPO / name).exists(), name
 
 

@@ -87,18 +87,21 @@ def validate(frame: pd.DataFrame, *, freq: Freq, calendar: TradingCalendar | Non
     Non-finite values count as ``missing_value``; a present ``adj_close`` is checked like a price.
     """
     ts, values = _read(frame)
-    ns = labels_ns(ts)
+    ns, beyond = _nanoseconds(ts)
     step = int(parse_freq(freq).value)
     # a stable sort keeps file order among equal labels, so the first occurrence is the one kept
     order = np.argsort(ns, kind="stable")
-    masks = _row_defects(ns, order, values, step, freq, calendar)
+    masks = _row_defects(ns, beyond, order, values, step, freq, calendar)
     codes = np.zeros(len(ns), dtype=np.uint16)
     for bit, defect in enumerate(ROW_DEFECTS):
         np.bitwise_or(codes, np.uint16(1 << bit), out=codes, where=masks[defect])
     good = order[codes[order] == 0]
-    clean = pd.DataFrame({c: v[good] for c, v in values.items()}, index=ts[good].rename(INDEX_NAME))
+    clean = pd.DataFrame({c: v[good] for c, v in values.items()}, index=labels_index(ns[good]))
     clean.attrs = {**frame.attrs, "timeframe": frame.attrs.get("timeframe", str(freq))}
-    gaps = _gaps(ns[good], step, freq, calendar)
+    # a gap is a bar the source never had: labels of quarantined rows are accounted for by the quarantine
+    in_file = ns[order][((ns != NAT_NS) & ~masks[Defect.OUTSIDE_SESSION])[order]]
+    present = in_file[np.r_[True, in_file[1:] != in_file[:-1]]] if len(in_file) else in_file
+    gaps = _gaps(present, step, freq, calendar)
     counts = {d: int(np.count_nonzero(masks[d])) for d in ROW_DEFECTS}
     counts[Defect.GAP] = int(gaps["missing"].sum())
     return ValidationReport(clean, _quarantine(ts, values, codes), gaps, counts, len(ns))
@@ -121,11 +124,22 @@ def _read(frame: pd.DataFrame) -> tuple[pd.DatetimeIndex, dict[str, FloatArray]]
         values = {c: frame[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in columns}
     except (TypeError, ValueError) as exc:
         raise InvalidBarFrame(f"bar values must be numbers: {exc}") from None
-    return pd.DatetimeIndex(raw).tz_convert("UTC").as_unit("ns"), values  # canonical frames use ns
+    return pd.DatetimeIndex(raw).tz_convert("UTC"), values
+
+
+def _nanoseconds(ts: pd.DatetimeIndex) -> tuple[IntArray, BoolArray]:
+    # pandas 3 parses to microseconds, so a mistyped year (2924) can lie beyond int64 nanoseconds:
+    # such a label becomes NaT here and is reported as outside_session, not as a crash
+    if ts.unit == "ns":
+        return labels_ns(ts), np.zeros(len(ts), dtype=bool)
+    first, last = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
+    beyond = np.asarray((ts < first) | (ts > last))
+    return labels_ns(ts.where(~beyond)), beyond
 
 
 def _row_defects(
     ns: IntArray,
+    beyond: BoolArray,
     order: IntArray,
     values: dict[str, FloatArray],
     step: int,
@@ -135,7 +149,7 @@ def _row_defects(
     o, h, low, c, v = (values[k] for k in OHLCV)
     prices = [values[k] for k in (*PRICE_COLUMNS, ADJ_CLOSE) if k in values]
     valid = ns != NAT_NS
-    missing = ~valid
+    missing = ~valid & ~beyond
     for column in values.values():
         missing |= ~np.isfinite(column)
     non_positive = np.zeros(len(ns), dtype=bool)
@@ -156,7 +170,7 @@ def _row_defects(
         Defect.NEGATIVE_VOLUME: v < 0,
         Defect.DUPLICATE_TIMESTAMP: duplicate,
         Defect.OUT_OF_ORDER: valid & (ns < earlier_max) & ~duplicate,
-        Defect.OUTSIDE_SESSION: valid & ~_open(ns, valid, step, freq, calendar),
+        Defect.OUTSIDE_SESSION: (valid & ~_open(ns, valid, step, freq, calendar)) | beyond,
     }
 
 
@@ -177,16 +191,16 @@ def _open(
     return is_open
 
 
-def _gaps(good: IntArray, step: int, freq: Freq, calendar: TradingCalendar | None) -> pd.DataFrame:
+def _gaps(present: IntArray, step: int, freq: Freq, calendar: TradingCalendar | None) -> pd.DataFrame:
     runs = np.empty((3, 0), dtype=np.int64)
-    if calendar is not None and step <= DAY_NS and len(good) > 1:
-        first, last = labels_index(good[[0, -1]])
+    if calendar is not None and step <= DAY_NS and len(present) > 1:
+        first, last = labels_index(present[[0, -1]])
         expected = labels_ns(calendar.expected_labels(first, last, freq))
-        present = np.zeros(len(expected), dtype=bool)
+        found = np.zeros(len(expected), dtype=bool)
         if len(expected):
-            pos = np.minimum(np.searchsorted(expected, good), len(expected) - 1)
-            present[pos[expected[pos] == good]] = True
-        absent = np.flatnonzero(~present)
+            pos = np.minimum(np.searchsorted(expected, present), len(expected) - 1)
+            found[pos[expected[pos] == present]] = True
+        absent = np.flatnonzero(~found)
         if len(absent):
             breaks = np.flatnonzero(np.diff(absent) != 1) + 1
             first_i, last_i = np.r_[0, breaks], np.r_[breaks - 1, len(absent) - 1]

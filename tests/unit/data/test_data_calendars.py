@@ -195,6 +195,11 @@ def test_xnys_before_exchange_calendars_default_window_is_covered() -> None:
     assert labels.equals(utc("1987-10-16", "1987-10-19", "1987-10-20"))
 
 
+def test_exchange_labels_in_absurd_years_are_closed_without_building_a_calendar() -> None:
+    labels = utc("2150-01-02 14:30", "1850-01-02 14:30", "2024-01-02 14:30")
+    assert ExchangeCalendar("XNYS").is_open(labels, "1min").tolist() == [False, False, True]
+
+
 def test_importing_calendars_builds_nothing() -> None:
     code = "import sys, quantdesk.data.calendars; print('exchange_calendars' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

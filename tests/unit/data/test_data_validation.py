@@ -82,7 +82,7 @@ EXPECTED_COUNTS = {
     Defect.DUPLICATE_TIMESTAMP: 1,
     Defect.OUT_OF_ORDER: 1,
     Defect.OUTSIDE_SESSION: 2,
-    Defect.GAP: 10,
+    Defect.GAP: 3,
 }
 
 
@@ -119,12 +119,12 @@ def test_clean_keeps_only_good_rows_as_a_canonical_bar_frame(report: ValidationR
     assert report.clean["close"].tolist() == [100.5, 100.5, 100.5]
 
 
-def test_gaps_are_missing_bars_between_good_bars_not_rows(report: ValidationReport) -> None:
+def test_gaps_are_bars_absent_from_the_source_not_quarantined_rows(report: ValidationReport) -> None:
     assert report.gaps.to_dict("records") == [
         {
-            "start": pd.Timestamp("2024-01-02 14:31", tz="UTC"),
-            "end": pd.Timestamp("2024-01-02 14:38", tz="UTC"),
-            "missing": 8,
+            "start": pd.Timestamp("2024-01-02 14:37", tz="UTC"),
+            "end": pd.Timestamp("2024-01-02 14:37", tz="UTC"),
+            "missing": 1,
         },
         {
             "start": pd.Timestamp("2024-01-02 14:40", tz="UTC"),
@@ -145,7 +145,7 @@ def test_summary_has_one_line_per_defect_kind_found(report: ValidationReport) ->
         "duplicate_timestamp: 1 row",
         "out_of_order: 1 row",
         "outside_session: 2 rows",
-        "gap: 10 missing bars in 2 gaps",
+        "gap: 3 missing bars in 2 gaps",
     ]
 
 
@@ -161,7 +161,7 @@ def test_first_occurrence_of_a_timestamp_is_kept_and_later_ones_are_duplicates()
         (3, "duplicate_timestamp"),
         (4, "duplicate_timestamp"),  # its first occurrence (row 2) was out of order, yet it was seen
     ]
-    assert report.gaps["missing"].tolist() == [1]
+    assert report.gaps.empty  # minute 2 is in the source (quarantined), so it is not a gap
 
 
 def test_clean_frame_passes_with_its_summary_saying_so() -> None:
@@ -189,6 +189,15 @@ def test_infinite_values_count_as_missing() -> None:
     )
     report = validate(frame, freq="1min", calendar=AlwaysOpen())
     assert report.quarantine["reason"].tolist() == ["missing_value", "missing_value;negative_volume"]
+
+
+def test_a_label_beyond_the_nanosecond_range_is_outside_session_not_a_crash() -> None:
+    ts = pd.to_datetime(["2024-01-02 00:00", "2924-01-02 00:01", "2024-01-02 00:01"], utc=True).as_unit("us")
+    frame = pd.DataFrame({"ts": ts, "open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0, "volume": 1.0})
+    report = validate(frame, freq="1min", calendar=None)
+    assert report.quarantine[["row", "reason"]].values.tolist() == [[1, "outside_session"]]
+    assert report.quarantine["ts"].iloc[0] == pd.Timestamp("2924-01-02 00:01", tz="UTC")  # shown as it came
+    assert str(report.clean.index.dtype) == "datetime64[ns, UTC]"
 
 
 def test_without_a_calendar_only_the_freq_grid_is_checked_and_no_gaps_are_sought() -> None:
@@ -273,7 +282,7 @@ def test_quarantine_file_lists_bad_rows_then_gaps(report: ValidationReport, tmp_
     assert written["row"].tolist() == [str(r) for r, _ in EXPECTED_QUARANTINE] + ["", ""]
     assert written["reason"].tolist() == [reason for _, reason in EXPECTED_QUARANTINE] + ["gap", "gap"]
     assert written["detail"].tolist()[-2:] == [
-        "8 missing bars from 2024-01-02T14:31:00+00:00 to 2024-01-02T14:38:00+00:00",
+        "1 missing bar from 2024-01-02T14:37:00+00:00 to 2024-01-02T14:37:00+00:00",
         "2 missing bars from 2024-01-02T14:40:00+00:00 to 2024-01-02T14:41:00+00:00",
     ]
     assert written["ts"].tolist()[-1] == "2024-01-02 14:40:00+00:00"
@@ -315,4 +324,3 @@ def test_clean_and_quarantine_partition_the_input(
     assert (report.quarantine["reason"] != "").all()
     again = validate(report.clean, freq="1min", calendar=AlwaysOpen())
     assert again.quarantine.empty  # the clean frame is clean by the same rules
-    assert again.counts[Defect.GAP] == report.counts[Defect.GAP]

@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+
 from quantdesk.model import (
     Bar,
     ClientOrderId,

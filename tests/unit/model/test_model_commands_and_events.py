@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+
 from quantdesk.model import (
     CancelOrder,
     ClientOrderId,

@@ -1,4 +1,5 @@
 import pytest
+
 from quantdesk.model import (
     LiquiditySide,
     OrderSide,

@@ -1,6 +1,7 @@
 import dataclasses
 
 import pytest
+
 from quantdesk.model import (
     ClientOrderId,
     DeploymentId,

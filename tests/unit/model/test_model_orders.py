@@ -4,6 +4,7 @@ from decimal import Decimal
 from itertools import count
 
 import pytest
+
 from quantdesk.model import (
     TRANSITIONS,
     ClientOrderId,

@@ -3,6 +3,7 @@ from decimal import Decimal
 from itertools import count
 
 import pytest
+
 from quantdesk.model import (
     ClientOrderId,
     Fill,

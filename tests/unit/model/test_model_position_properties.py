@@ -4,6 +4,7 @@ from functools import reduce
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from quantdesk.model import ClientOrderId, Fill, OrderSide, Position, PositionSide, Symbol, TradeId
 
 SYMBOL = Symbol("BTC/USD")

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pandas as pd
 import pytest
+
 from quantdesk.model import InvalidTimeframe, Timeframe
 
 

@@ -11,13 +11,13 @@ import click
 from quantdesk.runtime.cli.options import parse_mapping
 
 
-def _settings():  # noqa: ANN202 - settings are built per command, after logging is configured
+def _settings():
     from quantdesk.config import load_settings
 
     return load_settings()
 
 
-def _catalog():  # noqa: ANN202
+def _catalog():
     from quantdesk.runtime import open_catalog
 
     return open_catalog(_settings())
@@ -58,12 +58,16 @@ def list_(as_json: bool) -> None:
 
 @data.command()
 @click.argument("symbol")
-@click.option("--timeframe", "-t", default=None, help="1m, 5m, 15m, 1h, 1d, 1w ... (default: the finest stored).")
+@click.option(
+    "--timeframe", "-t", default=None, help="1m, 5m, 15m, 1h, 1d, 1w ... (default: the finest stored)."
+)
 @click.option("--start", default=None, help="First bar label to show (YYYY-MM-DD or ISO 8601, UTC).")
 @click.option("--end", default=None, help="Last bar label to show.")
 @click.option("--adjusted/--raw", "adjusted", default=False, help="Split/dividend-adjusted or raw prices.")
 @click.option("--rows", "-n", default=10, show_default=True, help="Rows shown from each end.")
-def show(symbol: str, timeframe: str | None, start: str | None, end: str | None, adjusted: bool, rows: int) -> None:
+def show(
+    symbol: str, timeframe: str | None, start: str | None, end: str | None, adjusted: bool, rows: int
+) -> None:
     """Show the bars of SYMBOL (raw prices unless --adjusted)."""
     from quantdesk.runtime.cli.render import bars_table
 
@@ -81,9 +85,11 @@ def show(symbol: str, timeframe: str | None, start: str | None, end: str | None,
     bars_table(bars, rows=rows, source=info.meta.source if info else "")
 
 
-def _read_options(func):  # noqa: ANN001, ANN202
+def _read_options(func):
     options = [
-        click.option("--timeframe", "-t", default=None, help="Bar timeframe (inferred from the spacing if omitted)."),
+        click.option(
+            "--timeframe", "-t", default=None, help="Bar timeframe (inferred from the spacing if omitted)."
+        ),
         click.option(
             "--column",
             "-c",
@@ -92,12 +98,14 @@ def _read_options(func):  # noqa: ANN001, ANN202
             metavar="FIELD=COLUMN",
             help="Map a file column to a field (ts, open, high, low, close, volume, adj_close, symbol).",
         ),
-        click.option("--tz", default="UTC", show_default=True, help="Time zone of timestamps written without one."),
+        click.option(
+            "--tz", default="UTC", show_default=True, help="Time zone of timestamps written without one."
+        ),
         click.option(
             "--calendar",
             default="XNYS",
             show_default=True,
-            help="Trading calendar for session and gap checks: XNYS (or another exchange code), FX (24x5), 24/7.",
+            help="Calendar for session and gap checks: XNYS (or another exchange code), FX (24x5), 24/7.",
         ),
     ]
     for option in reversed(options):
@@ -105,20 +113,30 @@ def _read_options(func):  # noqa: ANN001, ANN202
     return func
 
 
-def _report(result_report, quarantine_path: Path | None, calendar: str) -> None:  # noqa: ANN001
+def _report(result_report, quarantine_path: Path | None, calendar: str) -> None:
     for line in result_report.summary_lines():
         click.echo(f"  {line}")
     if quarantine_path is not None:
         click.echo(f"  quarantine report: {quarantine_path}")
     if calendar and result_report.counts.get("outside_session"):
-        click.echo(f"  (checked against the {calendar} calendar; pass --calendar if this market trades at other times)")
+        click.echo(
+            f"  (checked against the {calendar} calendar; "
+            "pass --calendar if this market trades at other times)"
+        )
 
 
 @data.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--symbol", "-s", required=True, help="Symbol to store the bars under (and to pick from a multi-symbol file).")
+@click.option(
+    "--symbol",
+    "-s",
+    required=True,
+    help="Symbol to store the bars under (and to pick from a multi-symbol file).",
+)
 @_read_options
-def import_(file: Path, symbol: str, timeframe: str | None, columns: tuple[str, ...], tz: str, calendar: str) -> None:
+def import_(
+    file: Path, symbol: str, timeframe: str | None, columns: tuple[str, ...], tz: str, calendar: str
+) -> None:
     """Import bars for one symbol from a CSV or Parquet FILE into the catalog.
 
     Bad rows are quarantined with a reason per row; good rows are stored (once, however often the file is
@@ -142,8 +160,13 @@ def import_(file: Path, symbol: str, timeframe: str | None, columns: tuple[str, 
     if stored is None:
         click.echo(f"{result.symbol} {result.timeframe}: no valid bars in {file}; nothing stored")
     else:
-        what = "already stored, nothing changed" if stored.unchanged else f"{stored.added} new, {stored.replaced} replaced"
-        click.echo(f"{result.symbol} {result.timeframe}: {len(result.report.clean)} valid bars ({what}); {stored.total} stored")
+        what = (
+            "already stored, nothing changed"
+            if stored.unchanged
+            else f"{stored.added} new, {stored.replaced} replaced"
+        )
+        valid = len(result.report.clean)
+        click.echo(f"{result.symbol} {result.timeframe}: {valid} valid bars ({what}); {stored.total} stored")
     if not result.ok:
         _report(result.report, result.quarantine_path, result.calendar)
         sys.exit(1)
@@ -153,7 +176,9 @@ def import_(file: Path, symbol: str, timeframe: str | None, columns: tuple[str, 
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--symbol", "-s", default=None, help="Symbol to check in a multi-symbol file.")
 @_read_options
-def validate(file: Path, symbol: str | None, timeframe: str | None, columns: tuple[str, ...], tz: str, calendar: str) -> None:
+def validate(
+    file: Path, symbol: str | None, timeframe: str | None, columns: tuple[str, ...], tz: str, calendar: str
+) -> None:
     """Check a CSV or Parquet FILE without importing it.
 
     Exit 0 when clean; exit 1 with one line per kind of defect, its count, and the quarantine report's path.
@@ -166,7 +191,14 @@ def validate(file: Path, symbol: str | None, timeframe: str | None, columns: tup
 
     settings = _settings()
     cal = get_calendar(calendar)
-    rows, tf = to_bar_rows(read_table(file), mapping=parse_mapping(columns), tz=tz, timeframe=timeframe, symbol=symbol, source=str(file))
+    rows, tf = to_bar_rows(
+        read_table(file),
+        mapping=parse_mapping(columns),
+        tz=tz,
+        timeframe=timeframe,
+        symbol=symbol,
+        source=str(file),
+    )
     report = run_validation(rows, freq=tf.pandas_freq, calendar=cal)
     label = (symbol or "").upper() or file.name
     if report.ok:
@@ -206,3 +238,27 @@ def tour(force: bool) -> None:
     weekly = catalog.read("AAPL", "1w", "2012-01-01", "2012-02-01", adjustment="adjusted")
     click.echo(f"\nResampled on read: {len(weekly)} weekly AAPL bars in January 2012 (from daily)")
     click.echo("Next: quantdesk data show AAPL --adjusted   |   quantdesk data --help")
+
+
+@data.command()
+@click.option(
+    "--symbol", "-s", default="SYNTH", show_default=True, help="Symbol to store under (must contain SYNTH)."
+)
+@click.option("--bars", "-n", "count", default=100_000, show_default=True, help="Number of bars.")
+@click.option("--timeframe", "-t", default="1m", show_default=True, help="Bar timeframe.")
+@click.option("--start", default="2024-01-02 14:30", show_default=True, help="First bar label (UTC).")
+@click.option("--seed", default=0, show_default=True, help="Random seed: the same seed gives the same bars.")
+def synth(symbol: str, count: int, timeframe: str, start: str, seed: int) -> None:
+    """Generate seeded synthetic bars (a 24/7 random walk) into the catalog, labelled SYNTHETIC everywhere."""
+    from quantdesk.data.catalog import SeriesMeta
+    from quantdesk.data.synthetic import synthetic_bars
+    from quantdesk.model import Timeframe
+
+    tf = Timeframe.parse(timeframe)
+    bars = synthetic_bars(count, freq=tf.pandas_freq, start=start, seed=seed, symbol=symbol.upper())
+    meta = SeriesMeta(
+        calendar="24/7", asset_class="synthetic", source=f"synthetic seed={seed}", synthetic=True
+    )
+    stored = _catalog().write(symbol, tf, bars, meta)
+    label = f"SYNTHETIC {symbol.upper()} {tf}"
+    click.echo(f"{label}: {count:,} bars generated ({stored.added:,} new); {stored.total:,} stored")

@@ -6,7 +6,10 @@ import click
 
 
 def parse_mapping(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
-    """``("ts=Date", "close=Adj Close")`` → ``{"ts": "Date", "close": "Adj Close"}``; a bad pair is a usage error."""
+    """``("ts=Date", "close=Adj Close")`` → ``{"ts": "Date", "close": "Adj Close"}``.
+
+    A pair without ``=`` is a usage error.
+    """
     mapping: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")

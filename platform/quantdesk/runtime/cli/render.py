@@ -36,7 +36,14 @@ def series_table(series: Sequence[SeriesInfo]) -> None:
         prices = "raw + adjusted" if s.has_adjusted else "as quoted"
         source = f"SYNTHETIC ({s.meta.source})" if s.meta.synthetic else s.meta.source
         table.add_row(
-            s.symbol, s.timeframe, f"{s.rows:,}", s.start.strftime(fmt), s.end.strftime(fmt), s.meta.calendar, prices, source
+            s.symbol,
+            s.timeframe,
+            f"{s.rows:,}",
+            s.start.strftime(fmt),
+            s.end.strftime(fmt),
+            s.meta.calendar,
+            prices,
+            source,
         )
     _console().print(table)
 
@@ -49,12 +56,17 @@ def bars_table(bars: pd.DataFrame, *, rows: int, source: str = "") -> None:
         f"{attrs.get('adjustment', 'raw')} prices" + (f" · {source}" if source else "")
     )
     table = Table(title=title, title_justify="left")
-    table.add_column("ts (UTC)")
+    daily = str(attrs.get("timeframe", "")).endswith(("d", "w"))
+    table.add_column("session" if daily else "ts (UTC)")
     for column in bars.columns:
         table.add_column(column, justify="right")
+    decimals = 5 if bars["close"].abs().median() < 10 else 2
     shown = bars if len(bars) <= 2 * rows else pd.concat([bars.head(rows), bars.tail(rows)])
     for i, (ts, row) in enumerate(shown.iterrows()):
         if len(bars) > 2 * rows and i == rows:
             table.add_row("…", *["…"] * len(bars.columns))
-        table.add_row(str(ts), *(f"{v:,.0f}" if c == "volume" else f"{v:.6g}" for c, v in row.items()))
+        label = ts.strftime("%Y-%m-%d") if daily else ts.strftime("%Y-%m-%d %H:%M")
+        table.add_row(
+            label, *(f"{v:,.0f}" if c == "volume" else f"{v:,.{decimals}f}" for c, v in row.items())
+        )
     _console().print(table)
