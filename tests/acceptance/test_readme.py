@@ -19,7 +19,7 @@ def blocks(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
 
 
-def test_python_example_runs_and_reads_what_it_says(_isolated_data_dir: Path) -> None:
+def test_python_example_runs_and_reads_what_it_says() -> None:
     namespace: dict[str, object] = {}
     exec(compile(blocks("python")[0], "README.md", "exec"), namespace)
     msft = namespace["msft"]
@@ -30,14 +30,17 @@ def test_python_example_runs_and_reads_what_it_says(_isolated_data_dir: Path) ->
     assert namespace["weekly"].attrs["timeframe"] == "1w"
 
 
-def test_cli_examples_run(tmp_path: Path, _isolated_data_dir: Path) -> None:
+def test_cli_examples_run(tmp_path: Path) -> None:
     bars = tmp_path / "my_bars.csv"
-    bars.write_text("Date,Open,High,Low,Close,Volume\n2024-01-02,10,11,9,10.5,100\n2024-01-03,10.5,12,10,11,200\n")
+    bars.write_text(
+        "Date,Open,High,Low,Close,Volume\n2024-01-02,10,11,9,10.5,100\n2024-01-03,10.5,12,10,11,200\n"
+    )
     commands = [line.split("#")[0].strip() for line in blocks("bash")[1].splitlines()]
     commands = [c for c in commands if c.startswith("quantdesk ")]
     assert len(commands) == 6
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
     for command in commands:
-        out = subprocess.run(shlex.split(command), cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        args = shlex.split(command)
+        out = subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, (command, out.stdout, out.stderr)

@@ -32,7 +32,7 @@ from quantdesk.indicators.errors import IndicatorError
 
 
 @njit(cache=True)
-def _sma_1d(a, window, out):  # noqa: ANN001, ANN202
+def _sma_1d(a: np.ndarray, window: int, out: np.ndarray) -> None:
     last_missing = -1
     stale = True
     since = 0
@@ -61,12 +61,25 @@ def _sma_1d(a, window, out):  # noqa: ANN001, ANN202
         out[i] = x if run >= window else total / window
 
 
+_MEAN_STD = 0
+_ZSCORE = 1
+
+
 @njit(cache=True)
-def _mean_var_1d(a, window, ddof, mean_out, var_out):  # noqa: ANN001, ANN202
+def _moments_1d(a: np.ndarray, window: int, mode: int, out1: np.ndarray, out2: np.ndarray) -> None:
+    # One pass of a sliding Welford update (sample variance). mode _MEAN_STD writes mean to out1 and std to
+    # out2; mode _ZSCORE writes the z-score to out1 and leaves out2 alone. The values are shifted by a recent
+    # one (`shift`) so the running mean is small and carries little absolute rounding error; the window sum
+    # is compensated (Neumaier); everything is recomputed from scratch every `window` steps.
+    inv_w = 1.0 / window
+    inv_dof = 1.0 / (window - 1)
     last_missing = -1
     stale = True
     since = 0
     run = 0
+    shift = 0.0
+    total = 0.0
+    comp = 0.0
     mean = 0.0
     m2 = 0.0
     for i in range(a.shape[0]):
@@ -74,42 +87,55 @@ def _mean_var_1d(a, window, ddof, mean_out, var_out):  # noqa: ANN001, ANN202
         if not np.isfinite(x):
             last_missing = i
             stale = True
-            mean_out[i] = np.nan
-            var_out[i] = np.nan
+            out1[i] = np.nan
+            if mode == _MEAN_STD:
+                out2[i] = np.nan
             continue
         run = run + 1 if i > 0 and x == a[i - 1] else 1
         if i - last_missing < window:
-            mean_out[i] = np.nan
-            var_out[i] = np.nan
+            out1[i] = np.nan
+            if mode == _MEAN_STD:
+                out2[i] = np.nan
             continue
         if stale or since >= window:
+            shift = x
             total = 0.0
             for k in range(i - window + 1, i + 1):
-                total += a[k]
-            mean = total / window
+                total += a[k] - shift
+            comp = 0.0
+            mean = total * inv_w
             m2 = 0.0
             for k in range(i - window + 1, i + 1):
-                d = a[k] - mean
+                d = (a[k] - shift) - mean
                 m2 += d * d
             stale = False
             since = 0
         else:
             old = a[i - window]
             delta = x - old
-            new_mean = mean + delta / window
-            m2 += delta * ((x - new_mean) + (old - mean))
+            t = total + delta
+            if abs(total) >= abs(delta):
+                comp += (total - t) + delta
+            else:
+                comp += (delta - t) + total
+            total = t
+            new_mean = (total + comp) * inv_w
+            m2 += delta * (((x - shift) - new_mean) + ((old - shift) - mean))
             mean = new_mean
             since += 1
         if run >= window:
-            mean_out[i] = x
-            var_out[i] = 0.0
+            out1[i] = x if mode == _MEAN_STD else np.nan
+            if mode == _MEAN_STD:
+                out2[i] = 0.0
+        elif mode == _MEAN_STD:
+            out1[i] = shift + mean
+            out2[i] = np.sqrt(max(m2, 0.0) * inv_dof)
         else:
-            mean_out[i] = mean
-            var_out[i] = max(m2, 0.0) / (window - ddof)
+            out1[i] = ((x - shift) - mean) / np.sqrt(m2 * inv_dof) if m2 > 0.0 else np.nan
 
 
 @njit(cache=True)
-def _ema_1d(a, window, out):  # noqa: ANN001, ANN202
+def _ema_1d(a: np.ndarray, window: int, out: np.ndarray) -> None:
     alpha = 2.0 / (window + 1.0)
     count = 0
     total = 0.0
@@ -131,7 +157,7 @@ def _ema_1d(a, window, out):  # noqa: ANN001, ANN202
 
 
 @njit(cache=True)
-def _empty_like(a):  # noqa: ANN001, ANN202
+def _empty_like(a: np.ndarray) -> np.ndarray:
     # 2-D results are column-major so that each column is contiguous, as a DataFrame block is.
     if a.ndim == 1:
         return np.empty(a.shape[0], dtype=np.float64)
@@ -139,7 +165,7 @@ def _empty_like(a):  # noqa: ANN001, ANN202
 
 
 @njit(cache=True)
-def sma_nb(a, window):  # noqa: ANN001, ANN201
+def sma_nb(a: np.ndarray, window: int) -> np.ndarray:
     """Simple moving average of a 1-D or 2-D (column by column) float64 array."""
     if window < 1:
         raise IndicatorError("window must be >= 1")
@@ -153,7 +179,7 @@ def sma_nb(a, window):  # noqa: ANN001, ANN201
 
 
 @njit(cache=True)
-def ema_nb(a, window):  # noqa: ANN001, ANN201
+def ema_nb(a: np.ndarray, window: int) -> np.ndarray:
     """Exponential moving average (SMA seed, ``alpha = 2 / (window + 1)``), 1-D or 2-D."""
     if window < 1:
         raise IndicatorError("window must be >= 1")
@@ -167,38 +193,37 @@ def ema_nb(a, window):  # noqa: ANN001, ANN201
 
 
 @njit(cache=True)
-def rolling_mean_std_nb(a, window):  # noqa: ANN001, ANN201
+def rolling_mean_std_nb(a: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
     """Rolling mean and sample standard deviation (ddof=1) over ``window``, 1-D or 2-D."""
     if window < 2:
         raise IndicatorError("window must be >= 2")
     mean = _empty_like(a)
     std = _empty_like(a)
     if a.ndim == 1:
-        _mean_var_1d(a, window, 1, mean, std)
+        _moments_1d(a, window, _MEAN_STD, mean, std)
     else:
         for j in range(a.shape[1]):
-            _mean_var_1d(a[:, j], window, 1, mean[:, j], std[:, j])
-    return mean, np.sqrt(std)
+            _moments_1d(a[:, j], window, _MEAN_STD, mean[:, j], std[:, j])
+    return mean, std
 
 
 @njit(cache=True)
-def rolling_std_nb(a, window):  # noqa: ANN001, ANN201
+def rolling_std_nb(a: np.ndarray, window: int) -> np.ndarray:
     """Rolling sample standard deviation (ddof=1) over ``window``, 1-D or 2-D."""
     return rolling_mean_std_nb(a, window)[1]
 
 
 @njit(cache=True)
-def zscore_nb(a, window):  # noqa: ANN001, ANN201
+def zscore_nb(a: np.ndarray, window: int) -> np.ndarray:
     """``(x - rolling mean) / rolling std`` over ``window`` (ddof=1); NaN where the std is 0."""
-    mean, std = rolling_mean_std_nb(a, window)
+    if window < 2:
+        raise IndicatorError("window must be >= 2")
     out = _empty_like(a)
-    flat_out = out.reshape(-1) if a.ndim == 1 else out.T.reshape(-1)
-    flat_a = a.reshape(-1) if a.ndim == 1 else np.ascontiguousarray(a.T).reshape(-1)
-    flat_mean = mean.reshape(-1) if a.ndim == 1 else mean.T.reshape(-1)
-    flat_std = std.reshape(-1) if a.ndim == 1 else std.T.reshape(-1)
-    for i in range(flat_out.shape[0]):
-        s = flat_std[i]
-        flat_out[i] = (flat_a[i] - flat_mean[i]) / s if s > 0.0 else np.nan
+    if a.ndim == 1:
+        _moments_1d(a, window, _ZSCORE, out, out)
+    else:
+        for j in range(a.shape[1]):
+            _moments_1d(a[:, j], window, _ZSCORE, out[:, j], out[:, j])
     return out
 
 
