@@ -13,12 +13,14 @@ from quantdesk.indicators.errors import IndicatorError
 Data = TypeVar("Data", pd.Series, pd.DataFrame, np.ndarray)
 
 
-def check_int(value: object, name: str = "window", minimum: int = 1) -> int:
-    """``value`` as an int if it is an integer >= ``minimum`` (bools and floats are refused)."""
+def check_int(value: object, name: str = "window", minimum: int = 1, why: str = "") -> int:
+    """``value`` as an int if it is an integer >= ``minimum`` (bools and floats are refused); ``why``
+    is appended to the message, in parentheses."""
+    reason = f" ({why})" if why else ""
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise IndicatorError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise IndicatorError(f"{name} must be an integer >= {minimum}, got {value!r}{reason}")
     if value < minimum:
-        raise IndicatorError(f"{name} must be an integer >= {minimum}, got {value}")
+        raise IndicatorError(f"{name} must be an integer >= {minimum}, got {value}{reason}")
     return int(value)
 
 

@@ -12,9 +12,11 @@ Conventions (pinned by ``tests/unit/indicators/test_indicators_moving.py``):
 * Rolling standard deviation is the sample one, ``ddof=1`` (pandas' default), so its window is >= 2;
   Bollinger bands use it too. A window whose values are all equal has a mean equal to that value and a
   standard deviation of exactly 0, and its z-score is NaN (never ±inf).
-* Accuracy: the kernels are O(n) running sums (a sliding Welford update for the variance) recomputed from
-  scratch every ``window`` steps, so rounding error cannot build up over long series: the results match a
-  two-pass computation of each window to ~1e-12 relative over millions of values.
+* Accuracy: the kernels are O(n) running sums (a sliding Welford update for the variance, on values shifted
+  by a recent one) recomputed from scratch every ``window`` steps, so rounding error cannot build up: over
+  a million prices the results match a two-pass computation of each window to ~1e-14 relative. Computed on
+  any prefix ``x[:t+1]`` the value at t is bit-for-bit the same; on a series that starts later it may
+  differ in the last bits (the recompute points move).
 
 Kernels (``*_nb``) take a float64 array, 1-D or 2-D (2-D: each column on its own), and return new arrays
 of the same shape. The wrappers take a Series, a DataFrame (column by column) or an array and return the
@@ -28,6 +30,7 @@ import pandas as pd
 from numba import njit
 
 from quantdesk.indicators._inputs import Data, check_int, frame, like, to_array, to_series_array
+from quantdesk.indicators._kernels import empty_output
 from quantdesk.indicators.errors import IndicatorError
 
 
@@ -62,15 +65,16 @@ def _sma_1d(a: np.ndarray, window: int, out: np.ndarray) -> None:
 
 
 _MEAN_STD = 0
-_ZSCORE = 1
+_STD = 1
+_ZSCORE = 2
 
 
 @njit(cache=True)
 def _moments_1d(a: np.ndarray, window: int, mode: int, out1: np.ndarray, out2: np.ndarray) -> None:
-    # One pass of a sliding Welford update (sample variance). mode _MEAN_STD writes mean to out1 and std to
-    # out2; mode _ZSCORE writes the z-score to out1 and leaves out2 alone. The values are shifted by a recent
-    # one (`shift`) so the running mean is small and carries little absolute rounding error; the window sum
-    # is compensated (Neumaier); everything is recomputed from scratch every `window` steps.
+    # One pass of a sliding Welford update (sample variance). Mode _MEAN_STD writes the mean to out1 and
+    # the std to out2; _STD writes the std and _ZSCORE the z-score to out1, leaving out2 alone. Values are
+    # shifted by a recent one (`shift`) so the running mean is small and carries little absolute rounding
+    # error; the window sum is compensated (Neumaier); all is recomputed from scratch every `window` steps.
     inv_w = 1.0 / window
     inv_dof = 1.0 / (window - 1)
     last_missing = -1
@@ -123,15 +127,16 @@ def _moments_1d(a: np.ndarray, window: int, mode: int, out1: np.ndarray, out2: n
             m2 += delta * (((x - shift) - new_mean) + ((old - shift) - mean))
             mean = new_mean
             since += 1
-        if run >= window:
-            out1[i] = x if mode == _MEAN_STD else np.nan
-            if mode == _MEAN_STD:
-                out2[i] = 0.0
-        elif mode == _MEAN_STD:
-            out1[i] = shift + mean
-            out2[i] = np.sqrt(max(m2, 0.0) * inv_dof)
+        if mode == _ZSCORE:
+            flat = run >= window or m2 <= 0.0
+            out1[i] = np.nan if flat else ((x - shift) - mean) / np.sqrt(m2 * inv_dof)
         else:
-            out1[i] = ((x - shift) - mean) / np.sqrt(m2 * inv_dof) if m2 > 0.0 else np.nan
+            std = 0.0 if run >= window else np.sqrt(max(m2, 0.0) * inv_dof)
+            if mode == _STD:
+                out1[i] = std
+            else:
+                out1[i] = x if run >= window else shift + mean
+                out2[i] = std
 
 
 @njit(cache=True)
@@ -157,19 +162,11 @@ def _ema_1d(a: np.ndarray, window: int, out: np.ndarray) -> None:
 
 
 @njit(cache=True)
-def _empty_like(a: np.ndarray) -> np.ndarray:
-    # 2-D results are column-major so that each column is contiguous, as a DataFrame block is.
-    if a.ndim == 1:
-        return np.empty(a.shape[0], dtype=np.float64)
-    return np.empty((a.shape[1], a.shape[0]), dtype=np.float64).T
-
-
-@njit(cache=True)
 def sma_nb(a: np.ndarray, window: int) -> np.ndarray:
     """Simple moving average of a 1-D or 2-D (column by column) float64 array."""
     if window < 1:
         raise IndicatorError("window must be >= 1")
-    out = _empty_like(a)
+    out = empty_output(a)
     if a.ndim == 1:
         _sma_1d(a, window, out)
     else:
@@ -183,7 +180,7 @@ def ema_nb(a: np.ndarray, window: int) -> np.ndarray:
     """Exponential moving average (SMA seed, ``alpha = 2 / (window + 1)``), 1-D or 2-D."""
     if window < 1:
         raise IndicatorError("window must be >= 1")
-    out = _empty_like(a)
+    out = empty_output(a)
     if a.ndim == 1:
         _ema_1d(a, window, out)
     else:
@@ -197,8 +194,8 @@ def rolling_mean_std_nb(a: np.ndarray, window: int) -> tuple[np.ndarray, np.ndar
     """Rolling mean and sample standard deviation (ddof=1) over ``window``, 1-D or 2-D."""
     if window < 2:
         raise IndicatorError("window must be >= 2")
-    mean = _empty_like(a)
-    std = _empty_like(a)
+    mean = empty_output(a)
+    std = empty_output(a)
     if a.ndim == 1:
         _moments_1d(a, window, _MEAN_STD, mean, std)
     else:
@@ -210,7 +207,15 @@ def rolling_mean_std_nb(a: np.ndarray, window: int) -> tuple[np.ndarray, np.ndar
 @njit(cache=True)
 def rolling_std_nb(a: np.ndarray, window: int) -> np.ndarray:
     """Rolling sample standard deviation (ddof=1) over ``window``, 1-D or 2-D."""
-    return rolling_mean_std_nb(a, window)[1]
+    if window < 2:
+        raise IndicatorError("window must be >= 2")
+    out = empty_output(a)
+    if a.ndim == 1:
+        _moments_1d(a, window, _STD, out, out)
+    else:
+        for j in range(a.shape[1]):
+            _moments_1d(a[:, j], window, _STD, out[:, j], out[:, j])
+    return out
 
 
 @njit(cache=True)
@@ -218,7 +223,7 @@ def zscore_nb(a: np.ndarray, window: int) -> np.ndarray:
     """``(x - rolling mean) / rolling std`` over ``window`` (ddof=1); NaN where the std is 0."""
     if window < 2:
         raise IndicatorError("window must be >= 2")
-    out = _empty_like(a)
+    out = empty_output(a)
     if a.ndim == 1:
         _moments_1d(a, window, _ZSCORE, out, out)
     else:

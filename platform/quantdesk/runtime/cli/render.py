@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 from rich.console import Console
@@ -70,3 +71,61 @@ def bars_table(bars: pd.DataFrame, *, rows: int, source: str = "") -> None:
             label, *(f"{v:,.0f}" if c == "volume" else f"{v:,.{decimals}f}" for c, v in row.items())
         )
     _console().print(table)
+
+
+_SWEEP_METRICS = {
+    "total_return", "cagr", "annual_volatility", "sharpe", "sortino", "max_drawdown", "max_drawdown_duration",
+    "calmar", "time_in_market", "trades", "win_rate", "profit_factor", "expectancy", "final_equity",
+    "avg_win", "avg_loss", "best_trade_return", "worst_trade_return",
+}  # fmt: skip
+_PERCENT = {"total_return", "cagr", "annual_volatility", "max_drawdown", "time_in_market", "win_rate"}
+
+
+def _metric(name: str, value: float) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    if name in _PERCENT:
+        return f"{value:.2%}"
+    if name in {"trades", "max_drawdown_duration"}:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.3f}"
+
+
+def backtest_summary(result: Any, adjustment: str) -> None:
+    start, end = result.equity.index[0], result.equity.index[-1]
+    label = "SYNTHETIC " if result.bars.attrs.get("synthetic") else ""
+    params = ", ".join(f"{k}={v}" for k, v in result.params.items())
+    table = Table(
+        title=(
+            f"{result.strategy}({params}) on {label}{','.join(result.symbols)} · {start.date()} → {end.date()} · "
+            f"{len(result.equity):,} bars · {adjustment} prices · {len(result.fills):,} fills"
+        ),
+        title_justify="left",
+    )
+    table.add_column("metric")
+    table.add_column(result.strategy, justify="right")
+    table.add_column("buy_and_hold", justify="right")
+    ours = result.metrics.to_dict()
+    bench = result.benchmark.metrics.to_dict() if result.benchmark is not None else {}
+    for name, value in ours.items():
+        table.add_row(name, _metric(name, value), _metric(name, bench.get(name)))
+    _console().print(table)
+
+
+def sweep_table(table: pd.DataFrame, top: int) -> None:
+    ranked = table.sort_values("sharpe", ascending=False, na_position="last").head(top)
+    params = [c for c in table.columns if c not in _SWEEP_METRICS]
+    out = Table(
+        title=(
+            f"{table.attrs.get('strategy', '')} sweep · {len(table):,} combinations"
+            f" ({table.attrs.get('skipped', 0)} invalid skipped) · top {len(ranked)} by Sharpe"
+        ),
+        title_justify="left",
+    )
+    columns = [*params, "total_return", "cagr", "sharpe", "max_drawdown", "trades", "win_rate"]
+    for column in columns:
+        out.add_column(column, justify="right")
+    for row in ranked.itertuples(index=False):
+        values = row._asdict()
+        out.add_row(*(str(values[c]) if c in params else _metric(c, values[c]) for c in columns))
+    _console().print(out)

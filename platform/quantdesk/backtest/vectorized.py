@@ -1,0 +1,161 @@
+"""``backtest(strategy, bars)``: the research engine, one compiled pass over the whole history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from quantdesk.backtest.kernel import FILL_BAR, FILL_COL, FILL_FEE, FILL_PRICE, FILL_SIZE, simulate_nb
+from quantdesk.backtest.orders import BacktestError, order_weights
+from quantdesk.backtest.result import BacktestResult
+from quantdesk.backtest.trades import (
+    T_COL,
+    T_DIRECTION,
+    T_ENTRY_BAR,
+    T_ENTRY_PRICE,
+    T_EXIT_BAR,
+    T_EXIT_PRICE,
+    T_FEES,
+    T_OPEN,
+    T_PNL,
+    T_RETURN,
+    T_SIZE,
+    trades_nb,
+)
+from quantdesk.data.panel import single
+from quantdesk.execution.costs import Costs
+from quantdesk.reporting import compute_metrics, periods_per_year_from_index
+from quantdesk.strategy.base import Strategy
+
+
+def backtest(
+    strategy: Strategy[Any],
+    bars: pd.DataFrame,
+    *,
+    costs: Costs | None = None,
+    cash: float = 100_000.0,
+    allow_short: bool = True,
+    leverage: float = 1.0,
+    benchmark: bool = True,
+) -> BacktestResult:
+    """Simulate ``strategy`` over ``bars`` (a panel, or one symbol's bar frame).
+
+    Decisions at each bar's close fill at the next bar's open with ``costs``; the symbols share ``cash``.
+    ``allow_short=False`` turns short targets into flat ones; ``leverage`` caps gross exposure.
+    """
+    bars = _as_panel(strategy, bars)
+    strategy.check_history(bars)
+    if not np.isfinite(cash) or cash <= 0:
+        raise BacktestError(f"starting cash must be a positive amount, got {cash}")
+    costs = costs or Costs()
+    target = strategy.target(bars)
+    result = simulate(strategy.name, strategy.params.model_dump(), bars, target, costs, cash, allow_short, leverage)
+    if not benchmark:
+        return result
+    hold = pd.DataFrame(1.0 / len(strategy.symbols), index=bars.index, columns=list(strategy.symbols))
+    bench = simulate("buy_and_hold", {}, bars, hold, costs, cash, True, 1.0)
+    annotations = _annotations(strategy, bars)
+    return BacktestResult(**{**result.__dict__, "benchmark": bench, "annotations": annotations})
+
+
+def simulate(
+    name: str,
+    params: dict[str, Any],
+    bars: pd.DataFrame,
+    target: pd.DataFrame,
+    costs: Costs,
+    cash: float,
+    allow_short: bool,
+    leverage: float,
+) -> BacktestResult:
+    """Run the compiled kernel on a target frame (columns = symbols) and assemble the result."""
+    symbols = tuple(target.columns)
+    open_ = bars["open"][list(symbols)].to_numpy(np.float64)
+    close = bars["close"][list(symbols)].to_numpy(np.float64)
+    weights = target.reindex(bars.index).to_numpy(np.float64)
+    orders = order_weights(weights, allow_short=allow_short, leverage=leverage)
+    equity, cash_path, positions, fills = simulate_nb(
+        open_, close, orders, float(cash), costs.fees.rate, costs.fees.fixed, costs.slippage.rate
+    )
+    index = bars.index
+    trades = trades_nb(fills, close[-1], len(index) - 1)
+    equity_s = pd.Series(equity, index=index, name="equity")
+    closed = trades[trades[:, T_OPEN] == 0.0]
+    metrics = compute_metrics(
+        equity_s,
+        initial_cash=cash,
+        periods_per_year=periods_per_year_from_index(index),
+        positions=np.abs(positions).sum(axis=1),
+        trade_pnl=closed[:, T_PNL],
+        trade_returns=closed[:, T_RETURN],
+    )
+    return BacktestResult(
+        strategy=name,
+        params=params,
+        symbols=symbols,
+        bars=bars,
+        target=target,
+        equity=equity_s,
+        cash=pd.Series(cash_path, index=index, name="cash"),
+        positions=pd.DataFrame(positions, index=index, columns=list(symbols)),
+        fills=_fills_frame(fills, index, symbols),
+        trades=_trades_frame(trades, index, symbols),
+        metrics=metrics,
+        initial_cash=float(cash),
+        costs=costs,
+        allow_short=allow_short,
+        leverage=leverage,
+    )
+
+
+def _as_panel(strategy: Strategy[Any], bars: pd.DataFrame) -> pd.DataFrame:
+    if isinstance(bars.columns, pd.MultiIndex):
+        missing = [s for s in strategy.symbols if s not in bars["close"].columns]
+        if missing:
+            raise BacktestError(f"the bars have no {', '.join(missing)} (they hold {', '.join(bars['close'].columns)})")
+        return bars
+    if len(strategy.symbols) != 1:
+        raise BacktestError(f"{strategy.name} trades {', '.join(strategy.symbols)}: pass a panel of their bars")
+    return single(bars, strategy.symbols[0])
+
+
+def _fills_frame(fills: np.ndarray, index: pd.DatetimeIndex, symbols: tuple[str, ...]) -> pd.DataFrame:
+    size = fills[:, FILL_SIZE]
+    return pd.DataFrame(
+        {
+            "ts": index[fills[:, FILL_BAR].astype(np.int64)],
+            "symbol": np.asarray(symbols, dtype=object)[fills[:, FILL_COL].astype(np.int64)],
+            "side": np.where(size > 0, "buy", "sell"),
+            "quantity": np.abs(size),
+            "price": fills[:, FILL_PRICE],
+            "fee": fills[:, FILL_FEE],
+        }
+    )
+
+
+def _trades_frame(trades: np.ndarray, index: pd.DatetimeIndex, symbols: tuple[str, ...]) -> pd.DataFrame:
+    entry = index[trades[:, T_ENTRY_BAR].astype(np.int64)]
+    exit_ = index[trades[:, T_EXIT_BAR].astype(np.int64)]
+    return pd.DataFrame(
+        {
+            "symbol": np.asarray(symbols, dtype=object)[trades[:, T_COL].astype(np.int64)],
+            "direction": np.where(trades[:, T_DIRECTION] > 0, "long", "short"),
+            "entry_time": entry,
+            "exit_time": exit_,
+            "size": trades[:, T_SIZE],
+            "entry_price": trades[:, T_ENTRY_PRICE],
+            "exit_price": trades[:, T_EXIT_PRICE],
+            "fees": trades[:, T_FEES],
+            "pnl": trades[:, T_PNL],
+            "return": trades[:, T_RETURN],
+            "duration": exit_ - entry,
+            "status": np.where(trades[:, T_OPEN] > 0, "open", "closed"),
+        }
+    )
+
+
+def _annotations(strategy: Strategy[Any], bars: pd.DataFrame) -> dict[str, pd.Series]:
+    active = getattr(strategy, "active_strategy", None)
+    return {"active_strategy": active(bars)} if callable(active) else {}
