@@ -16,9 +16,7 @@ from quantdesk.data.synthetic import synthetic_bars
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bars", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
@@ -38,9 +36,7 @@ def main() -> None:
             full.append(time.perf_counter() - started)
             mid = frame.index[len(frame) // 2]
             started = time.perf_counter()
-            catalog.read(
-                "SYNTH", "1m", mid, mid + (frame.index[1] - frame.index[0]) * 99_999, adjustment="raw"
-            )
+            catalog.read("SYNTH", "1m", mid, mid + (frame.index[1] - frame.index[0]) * 99_999, adjustment="raw")
             window.append(time.perf_counter() - started)
         assert len(frame) == args.bars
     print(f"catalog write {args.bars:,} bars: {write_s * 1e3:.0f} ms ({size / 2**20:.1f} MiB on disk)")

@@ -34,9 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     report = validate(bars, freq=args.freq, calendar=calendar)
     cold = time.perf_counter() - started
-    print(
-        f"validate (cold): {cold:.3f} s, {args.rows / cold:,.0f} rows/s; {'; '.join(report.summary_lines())}"
-    )
+    print(f"validate (cold): {cold:.3f} s, {args.rows / cold:,.0f} rows/s; {'; '.join(report.summary_lines())}")
 
     times = []
     for _ in range(args.repeats):

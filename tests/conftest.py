@@ -9,6 +9,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLE_DIR = REPO / "data" / "bundled"
+# compiled kernels are cached in one place for every test process (and the subprocesses they start)
+os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO / ".cache" / "numba"))
 
 
 @pytest.fixture(autouse=True)
@@ -36,8 +38,6 @@ def server_url(name: str) -> str:
     url = os.environ.get(f"QUANTDESK_TEST_{name.upper()}_URL")
     if not url:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(
-                f"CI=true but QUANTDESK_TEST_{name.upper()}_URL is not set: start {name} (see .ci/run)"
-            )
+            pytest.fail(f"CI=true but QUANTDESK_TEST_{name.upper()}_URL is not set: start {name} (see .ci/run)")
         pytest.skip(f"no {name} server: set QUANTDESK_TEST_{name.upper()}_URL (CI starts one)")
     return url

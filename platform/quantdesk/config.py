@@ -34,12 +34,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QUANTDESK_", env_file=".env", extra="ignore")
 
     data_dir: Path = Field(default_factory=default_data_dir, description="catalog, quarantine and state root")
-    database_url: str | None = Field(
-        default=None, description="SQLAlchemy URL; SQLite under data_dir if unset"
-    )
-    redis_url: str | None = Field(
-        default=None, description="Redis for the bus and caches; in-process if unset"
-    )
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite under data_dir if unset")
+    redis_url: str | None = Field(default=None, description="Redis for the bus and caches; in-process if unset")
     log_level: LogLevel = "INFO"
     log_json: bool = Field(default=False, description="one JSON object per log line instead of console text")
 

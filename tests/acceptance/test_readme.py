@@ -32,9 +32,7 @@ def test_python_example_runs_and_reads_what_it_says() -> None:
 
 def test_cli_examples_run(tmp_path: Path) -> None:
     bars = tmp_path / "my_bars.csv"
-    bars.write_text(
-        "Date,Open,High,Low,Close,Volume\n2024-01-02,10,11,9,10.5,100\n2024-01-03,10.5,12,10,11,200\n"
-    )
+    bars.write_text("Date,Open,High,Low,Close,Volume\n2024-01-02,10,11,9,10.5,100\n2024-01-03,10.5,12,10,11,200\n")
     commands = [line.split("#")[0].strip() for line in blocks("bash")[1].splitlines()]
     commands = [c for c in commands if c.startswith("quantdesk ")]
     assert len(commands) == 6

@@ -82,9 +82,7 @@ def test_help_and_version(data_dir: Path) -> None:
     assert version.stdout.strip() == "quantdesk, version 0.1.0"
 
 
-def test_file_with_every_defect_stores_good_rows_once_and_quarantines_the_rest(
-    tmp_path: Path, data_dir: Path
-) -> None:
+def test_file_with_every_defect_stores_good_rows_once_and_quarantines_the_rest(tmp_path: Path, data_dir: Path) -> None:
     source = tmp_path / "acme.csv"
     source.write_text(DEFECTS_CSV)
 
@@ -101,15 +99,11 @@ def test_file_with_every_defect_stores_good_rows_once_and_quarantines_the_rest(
     bad_rows = report[report["reason"] != "gap"]
     assert dict(zip(bad_rows["row"].astype(int), bad_rows["reason"], strict=True)) == EXPECTED_REASONS
     gap = report[report["reason"] == "gap"]
-    assert gap["detail"].tolist() == [
-        "1 missing bar from 2024-01-11T00:00:00+00:00 to 2024-01-11T00:00:00+00:00"
-    ]
+    assert gap["detail"].tolist() == ["1 missing bar from 2024-01-11T00:00:00+00:00 to 2024-01-11T00:00:00+00:00"]
 
     second = run(data_dir, "data", "import", str(source), "--symbol", "ACME")
     assert second.returncode == 1
-    assert (
-        second.stdout.splitlines()[0] == "ACME 1d: 5 valid bars (already stored, nothing changed); 5 stored"
-    )
+    assert second.stdout.splitlines()[0] == "ACME 1d: 5 valid bars (already stored, nothing changed); 5 stored"
 
     listed = json.loads(run(data_dir, "data", "list", "--json").stdout)
     acme = next(s for s in listed if s["symbol"] == "ACME")
@@ -132,9 +126,7 @@ def test_validate_reports_defects_without_storing(tmp_path: Path, data_dir: Path
 
 def test_validate_clean_file_exits_zero(tmp_path: Path, data_dir: Path) -> None:
     source = tmp_path / "clean.csv"
-    source.write_text(
-        "ts,open,high,low,close,volume\n2024-01-02,10,11,9,10.5,100\n2024-01-03,10.5,12,10,11,200\n"
-    )
+    source.write_text("ts,open,high,low,close,volume\n2024-01-02,10,11,9,10.5,100\n2024-01-03,10.5,12,10,11,200\n")
     out = run(data_dir, "data", "validate", str(source))
     assert (out.returncode, out.stdout.strip()) == (0, f"{source}: 2 bars (1d), no defects")
 

@@ -1,8 +1,10 @@
 """Fused sweep kernel for moving-average crossovers: each distinct average computed once, every
-(fast, slow) pair simulated straight from them in parallel, no per-combination matrices kept.
+(fast, slow) pair simulated straight from them in parallel threads, and each pair's equity curve reduced
+to its metric sums on the spot, so no per-combination matrix is ever kept.
 
-It applies exactly the single backtest's rules (``orders.py``) and order arithmetic (``kernel.py``), so
-a sweep row equals ``backtest()`` of that combination; tests hold them together.
+It applies exactly the single backtest's rules (``orders.py``), order arithmetic (``kernel.py``), trade
+bookkeeping (``trades.py``) and metric kernels (``quantdesk.reporting``), so a sweep row equals
+``backtest()`` of that combination; tests hold them together.
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ from numba import njit, prange
 
 from quantdesk.backtest.kernel import order_target_nb
 from quantdesk.backtest.trades import N_STATE, fill_step_nb
+from quantdesk.reporting.drawdown import underwater_nb
+from quantdesk.reporting.metrics import return_moments_nb
 
-# per-combination accumulators returned next to the equity chunk
-A_TRADES, A_WINS, A_GROSS_PROFIT, A_GROSS_LOSS, A_SUM_PNL, A_BARS_IN_MARKET, A_FILLS = range(7)
-N_ACC = 7
+# per-combination results of ma_crossover_sweep_nb
+(
+    A_TRADES, A_WINS, A_GROSS_PROFIT, A_GROSS_LOSS, A_SUM_PNL, A_BARS_IN_MARKET, A_FILLS,
+    A_MEAN, A_SQUARES, A_DOWNSIDE, A_RUINED, A_DEEPEST, A_LONGEST, A_FINAL,
+) = range(14)  # fmt: skip
+N_ACC = 14
 
 
 @njit(cache=True, parallel=True)
@@ -31,10 +38,9 @@ def ma_crossover_sweep_nb(
     fee_rate: float,
     fixed_fee: float,
     slippage: float,
-    equity_out: np.ndarray,
     acc_out: np.ndarray,
 ) -> None:
-    """Simulate combination k (averages rows fast_row[k], slow_row[k]) into ``equity_out[:, k]``.
+    """Simulate combination k (averages rows fast_row[k], slow_row[k]) and write its sums to acc_out[k].
 
     The target is ``long_weight`` while fast > slow and ``other_weight`` otherwise (0.0, or the capped
     short weight), NaN while either average is NaN; it is acted on when it changes, at the next open.
@@ -42,6 +48,7 @@ def ma_crossover_sweep_nb(
     n_bars = close.shape[0]
     for k in prange(fast_row.shape[0]):
         fast, slow = averages[fast_row[k]], averages[slow_row[k]]
+        curve = np.empty((n_bars, 1))
         cash, position, last, val_price = cash0, 0.0, np.nan, np.nan
         state = np.zeros(N_STATE)
         closed = np.empty(9)
@@ -71,13 +78,20 @@ def ma_crossover_sweep_nb(
                                     gross_loss -= pnl
             if position != 0.0:
                 in_market += 1.0
-                equity_out[i, k] = cash + position * close[i]
+                curve[i, 0] = cash + position * close[i]
             else:
-                equity_out[i, k] = cash
-        acc_out[k, A_TRADES] = trades
-        acc_out[k, A_WINS] = wins
-        acc_out[k, A_GROSS_PROFIT] = gross_profit
-        acc_out[k, A_GROSS_LOSS] = gross_loss
-        acc_out[k, A_SUM_PNL] = sum_pnl
-        acc_out[k, A_BARS_IN_MARKET] = in_market
-        acc_out[k, A_FILLS] = fills
+                curve[i, 0] = cash
+        mean, squares, downside, ruined = return_moments_nb(curve, cash0)
+        deepest, longest, _ = underwater_nb(curve, cash0)
+        acc = acc_out[k]
+        acc[A_TRADES], acc[A_WINS], acc[A_GROSS_PROFIT] = trades, wins, gross_profit
+        acc[A_GROSS_LOSS], acc[A_SUM_PNL], acc[A_BARS_IN_MARKET], acc[A_FILLS] = (
+            gross_loss,
+            sum_pnl,
+            in_market,
+            fills,
+        )
+        acc[A_MEAN], acc[A_SQUARES], acc[A_DOWNSIDE] = mean[0], squares[0], downside[0]
+        acc[A_RUINED] = 1.0 if ruined[0] else 0.0
+        acc[A_DEEPEST], acc[A_LONGEST] = deepest[0], longest[0]
+        acc[A_FINAL] = curve[n_bars - 1, 0]

@@ -151,23 +151,32 @@ def simulate_nb(
             for j in range(n_cols):
                 if not np.isnan(close[i - 1, j]):
                     val_price[j] = close[i - 1, j]
-        value = cash
-        for j in range(n_cols):
-            if position[j] != 0.0:
-                value += position[j] * val_price[j]
         any_order = False
         for j in range(n_cols):
-            call_seq[j] = j
-            order_value[j] = orders[i, j] * value - position[j] * val_price[j]
             if not np.isnan(orders[i, j]):
                 any_order = True
         if any_order:
+            value = cash
+            for j in range(n_cols):
+                if position[j] != 0.0:
+                    value += position[j] * val_price[j]
+            for j in range(n_cols):
+                call_seq[j] = j
+                order_value[j] = orders[i, j] * value - position[j] * val_price[j]
             if n_cols > 1:
                 _insert_argsort(order_value, call_seq)
             for k in range(n_cols):
                 j = call_seq[k]
                 cash, position[j], filled, price, fee = order_target_nb(
-                    cash, position[j], orders[i, j], value, val_price[j], open_[i, j], fee_rate, fixed_fee, slippage
+                    cash,
+                    position[j],
+                    orders[i, j],
+                    value,
+                    val_price[j],
+                    open_[i, j],
+                    fee_rate,
+                    fixed_fee,
+                    slippage,
                 )
                 if filled != 0.0:
                     fills[n_fills, FILL_BAR] = i

@@ -22,39 +22,42 @@ class BacktestError(QuantdeskError):
     """A backtest that cannot run as asked (bad settings, no usable bars)."""
 
 
-@njit(cache=True)
-def changes_nb(weights: np.ndarray) -> np.ndarray:
-    """Weights where they differ from the last weight set for the column; NaN elsewhere."""
-    out = np.full(weights.shape, np.nan)
-    for j in range(weights.shape[1]):
-        last = np.nan
-        for i in range(weights.shape[0]):
-            w = weights[i, j]
-            if not np.isnan(w) and (np.isnan(last) or w != last):
-                out[i, j] = w
-                last = w
-    return out
-
-
-def decision_weights(target: np.ndarray, *, allow_short: bool, leverage: float) -> np.ndarray:
-    """Rules 1 and 2 on a (T × N) target array; NaN stays NaN."""
-    if not np.isfinite(leverage) or leverage <= 0:
-        raise BacktestError(f"leverage cap must be a positive number, got {leverage}")
-    weights = np.array(target, dtype=np.float64, copy=True)
-    if np.isinf(weights).any():
-        raise BacktestError("target weights must be finite numbers or NaN")
-    if not allow_short:
-        weights[weights < 0] = 0.0
-    gross = np.nansum(np.abs(weights), axis=1)
-    over = gross > leverage * (1 + 1e-12)
-    if over.any():
-        weights[over] *= (leverage / gross[over])[:, None]
-    return weights
-
-
 def order_weights(target: np.ndarray, *, allow_short: bool = True, leverage: float = 1.0) -> np.ndarray:
     """All three rules: the weight to trade at each bar's open (row i = decision at row i-1's close)."""
-    acted = changes_nb(decision_weights(target, allow_short=allow_short, leverage=leverage))
-    orders = np.full(acted.shape, np.nan)
-    orders[1:] = acted[:-1]
+    if not np.isfinite(leverage) or leverage <= 0:
+        raise BacktestError(f"leverage cap must be a positive number, got {leverage}")
+    weights = np.asarray(target, dtype=np.float64)
+    orders = np.empty(weights.shape)
+    if not _order_weights_nb(weights, allow_short, leverage, orders):
+        raise BacktestError("target weights must be finite numbers or NaN")
     return orders
+
+
+@njit(cache=True)
+def _order_weights_nb(weights: np.ndarray, allow_short: bool, leverage: float, out: np.ndarray) -> bool:
+    # the three rules in one pass; row i of out is the decision of row i-1. False on an infinite weight
+    n_bars, n_cols = weights.shape
+    last = np.full(n_cols, np.nan)
+    row = np.empty(n_cols)
+    out[0, :] = np.nan
+    for i in range(n_bars):
+        gross = 0.0
+        for j in range(n_cols):
+            w = weights[i, j]
+            if np.isinf(w):
+                return False
+            if not allow_short and w < 0.0:
+                w = 0.0
+            row[j] = w
+            if not np.isnan(w):
+                gross += abs(w)
+        scale = leverage / gross if gross > leverage * (1 + 1e-12) else 1.0
+        if i + 1 < n_bars:
+            for j in range(n_cols):
+                w = row[j] * scale if scale != 1.0 else row[j]
+                if not np.isnan(w) and (np.isnan(last[j]) or w != last[j]):
+                    out[i + 1, j] = w
+                    last[j] = w
+                else:
+                    out[i + 1, j] = np.nan
+    return True

@@ -19,8 +19,15 @@ import pandas as pd
 
 from quantdesk.backtest.fused import (
     A_BARS_IN_MARKET,
+    A_DEEPEST,
+    A_DOWNSIDE,
+    A_FINAL,
     A_GROSS_LOSS,
     A_GROSS_PROFIT,
+    A_LONGEST,
+    A_MEAN,
+    A_RUINED,
+    A_SQUARES,
     A_SUM_PNL,
     A_TRADES,
     A_WINS,
@@ -30,11 +37,10 @@ from quantdesk.backtest.fused import (
 from quantdesk.backtest.orders import BacktestError
 from quantdesk.backtest.vectorized import _as_panel, simulate
 from quantdesk.execution.costs import Costs
-from quantdesk.reporting import METRIC_NAMES, equity_metrics, periods_per_year_from_index, trade_stats_from_sums
+from quantdesk.reporting import METRIC_NAMES, periods_per_year_from_index, trade_stats_from_sums
+from quantdesk.reporting.metrics import metrics_from_moments
 from quantdesk.strategy.base import Strategy
 from quantdesk.strategy.errors import InvalidParams
-
-_CHUNK_VALUES = 8_000_000  # equity values held at once by the fused path (64 MiB)
 
 
 def expand_grid(grid: Mapping[str, Iterable[Any]]) -> list[dict[str, Any]]:
@@ -117,7 +123,7 @@ def _fused_crossover(
         variant = strategy.with_params(**combo)
         key = tuple(v for n, v in variant.params.model_dump().items() if n not in ("fast", "slow"))
         groups.setdefault(key, []).append(k)
-    chunk = max(1, _CHUNK_VALUES // len(close))
+    chunk = 256  # combinations per kernel call: enough to keep both cores busy, often enough to show progress
     with _progress(len(combos), progress, f"sweep {strategy.name}") as bar:
         for members in groups.values():
             variant = strategy.with_params(**combos[members[0]])
@@ -129,20 +135,21 @@ def _fused_crossover(
                 ids = members[start : start + chunk]
                 fast = np.array([row_of[combos[k].get("fast", variant.params.fast)] for k in ids], dtype=np.int64)
                 slow = np.array([row_of[combos[k].get("slow", variant.params.slow)] for k in ids], dtype=np.int64)
-                equity = np.empty((len(close), len(ids)))
                 acc = np.empty((len(ids), N_ACC))
                 ma_crossover_sweep_nb(
                     open_, close, averages, fast, slow, long_w, other_w, float(cash),
-                    costs.fees.rate, costs.fees.fixed, costs.slippage.rate, equity, acc,
+                    costs.fees.rate, costs.fees.fixed, costs.slippage.rate, acc,
                 )  # fmt: skip
-                for name, values in _chunk_metrics(equity, acc, cash, ppy).items():
+                for name, values in _chunk_metrics(acc, len(close), cash, ppy).items():
                     out[name][ids] = values
                 bar.update(len(ids))
     return out
 
 
-def _chunk_metrics(equity: np.ndarray, acc: np.ndarray, cash: float, ppy: float) -> dict[str, np.ndarray]:
-    metrics = equity_metrics(equity, cash, ppy, time_in_market=acc[:, A_BARS_IN_MARKET] / equity.shape[0])
+def _chunk_metrics(acc: np.ndarray, n_bars: int, cash: float, ppy: float) -> dict[str, np.ndarray]:
+    moments = tuple(acc[:, c].copy() for c in (A_MEAN, A_SQUARES, A_DOWNSIDE, A_RUINED, A_DEEPEST, A_LONGEST))
+    in_market = acc[:, A_BARS_IN_MARKET] / n_bars
+    metrics = metrics_from_moments(n_bars, acc[:, A_FINAL].copy(), moments, cash, ppy, in_market)
     stats = trade_stats_from_sums(
         acc[:, A_TRADES], acc[:, A_WINS], acc[:, A_GROSS_PROFIT], acc[:, A_GROSS_LOSS], acc[:, A_SUM_PNL]
     )
@@ -154,9 +161,7 @@ def _run_general(args: tuple[Any, ...]) -> list[dict[str, float]]:
     rows = []
     for combo in combos:
         variant = strategy.with_params(**combo)
-        result = simulate(
-            variant.name, combo, bars, variant.target(bars), costs, cash, allow_short, leverage
-        )
+        result = simulate(variant.name, combo, bars, variant.target(bars), costs, cash, allow_short, leverage)
         rows.append({name: getattr(result.metrics, name) for name in METRIC_NAMES})
     return rows
 

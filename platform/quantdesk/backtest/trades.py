@@ -16,9 +16,19 @@ S_POS, S_ENTRY_BAR, S_QTY, S_ENTRY_VALUE, S_EXIT_VALUE, S_FEES, S_DIRECTION = ra
 N_STATE = 7
 
 # columns of the trade records returned by trades_nb
-T_COL, T_ENTRY_BAR, T_EXIT_BAR, T_DIRECTION, T_SIZE, T_ENTRY_PRICE, T_EXIT_PRICE, T_FEES, T_PNL, T_RETURN, T_OPEN = (
-    range(11)
-)
+(
+    T_COL,
+    T_ENTRY_BAR,
+    T_EXIT_BAR,
+    T_DIRECTION,
+    T_SIZE,
+    T_ENTRY_PRICE,
+    T_EXIT_PRICE,
+    T_FEES,
+    T_PNL,
+    T_RETURN,
+    T_OPEN,
+) = range(11)
 N_FIELDS = 11
 
 

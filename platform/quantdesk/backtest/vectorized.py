@@ -121,13 +121,18 @@ def _as_panel(strategy: Strategy[Any], bars: pd.DataFrame) -> pd.DataFrame:
     return single(bars, strategy.symbols[0])
 
 
+def _labels(codes: np.ndarray, categories: tuple[str, ...] | list[str]) -> pd.Categorical:
+    # categorical columns: building a million Python strings would cost more than the whole simulation
+    return pd.Categorical.from_codes(codes.astype(np.int64), categories=list(categories))
+
+
 def _fills_frame(fills: np.ndarray, index: pd.DatetimeIndex, symbols: tuple[str, ...]) -> pd.DataFrame:
     size = fills[:, FILL_SIZE]
     return pd.DataFrame(
         {
             "ts": index[fills[:, FILL_BAR].astype(np.int64)],
-            "symbol": np.asarray(symbols, dtype=object)[fills[:, FILL_COL].astype(np.int64)],
-            "side": np.where(size > 0, "buy", "sell"),
+            "symbol": _labels(fills[:, FILL_COL], symbols),
+            "side": _labels(size < 0, ["buy", "sell"]),
             "quantity": np.abs(size),
             "price": fills[:, FILL_PRICE],
             "fee": fills[:, FILL_FEE],
@@ -140,8 +145,8 @@ def _trades_frame(trades: np.ndarray, index: pd.DatetimeIndex, symbols: tuple[st
     exit_ = index[trades[:, T_EXIT_BAR].astype(np.int64)]
     return pd.DataFrame(
         {
-            "symbol": np.asarray(symbols, dtype=object)[trades[:, T_COL].astype(np.int64)],
-            "direction": np.where(trades[:, T_DIRECTION] > 0, "long", "short"),
+            "symbol": _labels(trades[:, T_COL], symbols),
+            "direction": _labels(trades[:, T_DIRECTION] < 0, ["long", "short"]),
             "entry_time": entry,
             "exit_time": exit_,
             "size": trades[:, T_SIZE],
@@ -151,7 +156,7 @@ def _trades_frame(trades: np.ndarray, index: pd.DatetimeIndex, symbols: tuple[st
             "pnl": trades[:, T_PNL],
             "return": trades[:, T_RETURN],
             "duration": exit_ - entry,
-            "status": np.where(trades[:, T_OPEN] > 0, "open", "closed"),
+            "status": _labels(trades[:, T_OPEN] > 0, ["closed", "open"]),
         }
     )
 

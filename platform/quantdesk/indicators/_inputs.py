@@ -27,9 +27,7 @@ def check_int(value: object, name: str = "window", minimum: int = 1, why: str = 
 def to_array(data: object, name: str = "x") -> np.ndarray:
     """The float64 values of a Series, DataFrame or 1-D / 2-D array, without a copy where possible."""
     if not isinstance(data, pd.Series | pd.DataFrame | np.ndarray):
-        raise IndicatorError(
-            f"{name} must be a pandas Series, a DataFrame or a numpy array, got {type(data).__name__}"
-        )
+        raise IndicatorError(f"{name} must be a pandas Series, a DataFrame or a numpy array, got {type(data).__name__}")
     try:
         if isinstance(data, np.ndarray):
             values = np.asarray(data, dtype=np.float64)

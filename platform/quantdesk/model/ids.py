@@ -42,8 +42,7 @@ class Symbol(Identifier):
         value = _check(self.value, "Symbol").upper()
         if not _SYMBOL.fullmatch(value):
             raise InvalidIdentifier(
-                f"Symbol {self.value!r} may hold only letters, digits and . - / _ and must start with a "
-                "letter or digit"
+                f"Symbol {self.value!r} may hold only letters, digits and . - / _ and must start with a letter or digit"
             )
         object.__setattr__(self, "value", value)
 

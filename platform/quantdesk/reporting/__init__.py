@@ -7,6 +7,7 @@ pandas wrapper for a single backtest and :func:`equity_metrics` the sweep path, 
 from quantdesk.reporting.drawdown import drawdown, drawdown_span, max_drawdown_stats
 from quantdesk.reporting.errors import MetricsError
 from quantdesk.reporting.metrics import (
+    DISPERSION_FLOOR,
     EQUITY_METRIC_NAMES,
     METRIC_NAMES,
     Metrics,
@@ -24,6 +25,7 @@ from quantdesk.reporting.trades import (
 )
 
 __all__ = [
+    "DISPERSION_FLOOR",
     "EQUITY_METRIC_NAMES",
     "METRIC_NAMES",
     "TRADE_STAT_NAMES",

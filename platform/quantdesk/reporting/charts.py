@@ -25,7 +25,11 @@ def backtest_figure(result: Any, *, width: int = 900) -> Any:
     symbol = result.symbols[0]
     synthetic = " (SYNTHETIC)" if result.bars.attrs.get("synthetic") else ""
     price = figure(
-        title=f"{symbol}{synthetic}: close with fills", x_axis_type="datetime", width=width, height=_HEIGHT, tools=tools
+        title=f"{symbol}{synthetic}: close with fills",
+        x_axis_type="datetime",
+        width=width,
+        height=_HEIGHT,
+        tools=tools,
     )
     price.line(result.bars.index, result.bars["close"][symbol], color="#444444", legend_label="close")
     for side, color, marker in (("buy", "#2ca02c", "triangle"), ("sell", "#d62728", "inverted_triangle")):
@@ -34,7 +38,14 @@ def backtest_figure(result: Any, *, width: int = 900) -> Any:
     price.legend.location = "top_left"
     price.legend.click_policy = "hide"
 
-    equity = figure(title="Equity", x_axis_type="datetime", width=width, height=_HEIGHT, tools=tools, x_range=price.x_range)
+    equity = figure(
+        title="Equity",
+        x_axis_type="datetime",
+        width=width,
+        height=_HEIGHT,
+        tools=tools,
+        x_range=price.x_range,
+    )
     equity.line(result.equity.index, result.equity, color="#1f77b4", legend_label=result.strategy, line_width=2)
     if result.benchmark is not None:
         equity.line(result.benchmark.equity.index, result.benchmark.equity, color="#999999", legend_label="buy & hold")
@@ -76,7 +87,12 @@ def write_html_report(result: Any, path: Path | str) -> Path:
     trades = result.trades.copy()
     trades_html = trades.to_html(index=False, float_format=lambda v: f"{v:,.4f}", max_rows=500)
     header = Div(text=f"<h2>{html.escape(result.strategy)}({html.escape(params)}) on {', '.join(result.symbols)}</h2>")
-    layout = column(header, Div(text=metrics_html(result)), backtest_figure(result), Div(text=f"<h3>Trades</h3>{trades_html}"))
+    layout = column(
+        header,
+        Div(text=metrics_html(result)),
+        backtest_figure(result),
+        Div(text=f"<h3>Trades</h3>{trades_html}"),
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(file_html(layout, INLINE, title=f"QuantDesk backtest: {result.strategy}"))
     return target

@@ -15,9 +15,13 @@ bar the account held ``initial_cash``; ``periods_per_year`` (bars per year, see
 * time_in_market ``= mean(position != 0)`` over the bars.
 
 NaN marks a ratio that does not exist: volatility, sharpe and sortino with T < 2; sharpe when the returns
-are all equal (zero dispersion), sortino when no return is negative, calmar without drawdown or when it
-would be infinite. Where empyrical answers ±inf for the first two, we answer NaN: an infinite ratio
-is a division by zero, not a good strategy, and it would top every sweep ranking. A curve that reaches
+do not vary, sortino when none is negative; calmar without drawdown or when it would be infinite. "Do not
+vary" means a per-bar standard deviation (for sortino: downside deviation) <= :data:`DISPERSION_FLOOR`:
+returns recomputed from float64 equity carry rounding noise of ~1e-16, so steady 1 % bars give a
+deviation of ~1e-16 rather than 0 and, taken at face value, a sharpe of ~1e15; that deviation is counted
+as 0 (and the volatility reported as 0). Empyrical answers ±inf for exactly constant returns, a 1e15-size
+number for the rounding noise, and +inf for sortino without a negative return; we answer NaN: such a
+ratio is a division by zero, not a good strategy, and would top every sweep ranking. A curve that reaches
 an equity <= 0 is ruined: its returns stop meaning anything, so cagr, volatility, sharpe, sortino and
 calmar are NaN for it (total return, final equity and drawdown are still given).
 
@@ -30,7 +34,7 @@ are bit-for-bit those it gets alone, whatever K and the memory layout; numpy's o
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -56,8 +60,14 @@ METRIC_NAMES = (
     "profit_factor",
     "expectancy",
     "final_equity",
+    "avg_win",
+    "avg_loss",
 )
-"""The columns of a sweep's result table: :func:`equity_metrics` plus :func:`trade_stats_from_sums`."""
+"""The columns of a sweep's result table: the keys of :func:`equity_metrics` and
+:func:`trade_stats_from_sums` together, in the order of the :class:`Metrics` fields."""
+
+DISPERSION_FLOOR = 1e-14
+"""Per-bar return deviations up to this are float rounding noise and count as 0 (see above)."""
 
 EQUITY_METRIC_NAMES = (
     "total_return",
@@ -76,18 +86,16 @@ EQUITY_METRIC_NAMES = (
 @njit(cache=True, error_model="numpy")
 def return_moments_nb(equity: np.ndarray, initial_cash: float) -> tuple[np.ndarray, ...]:
     """Per column of a checked (T, K) array: mean return, sum of squared deviations from it, mean
-    squared negative return, whether all returns are equal, whether equity ever was <= 0."""
+    squared negative return, whether equity ever was <= 0."""
     n, k = equity.shape
     total = np.zeros(k)
     downside = np.zeros(k)
-    varies = np.zeros(k, dtype=np.bool_)
     ruined = np.zeros(k, dtype=np.bool_)
     for first in range(0, n, BLOCK_ROWS):
         last = min(first + BLOCK_ROWS, n)
         for j in range(k):
             previous = initial_cash if first == 0 else equity[first - 1, j]
-            s, d, moved, bad = total[j], downside[j], varies[j], ruined[j]
-            r0 = equity[0, j] / initial_cash - 1.0
+            s, d, bad = total[j], downside[j], ruined[j]
             for t in range(first, last):
                 value = equity[t, j]
                 r = value / previous - 1.0
@@ -95,9 +103,8 @@ def return_moments_nb(equity: np.ndarray, initial_cash: float) -> tuple[np.ndarr
                 s += r
                 if r < 0.0:
                     d += r * r
-                moved |= r != r0
                 bad |= value <= 0.0
-            total[j], downside[j], varies[j], ruined[j] = s, d, moved, bad
+            total[j], downside[j], ruined[j] = s, d, bad
     mean = total / n
     squares = np.zeros(k)
     for first in range(0, n, BLOCK_ROWS):
@@ -110,7 +117,11 @@ def return_moments_nb(equity: np.ndarray, initial_cash: float) -> tuple[np.ndarr
                 previous = equity[t, j]
                 s += deviation * deviation
             squares[j] = s
-    return mean, squares, downside / n, ~varies, ruined
+    return mean, squares, downside / n, ruined
+
+
+def _held_fraction(positions: np.ndarray) -> np.ndarray:
+    return np.asarray(np.count_nonzero(positions, axis=0) / len(positions), dtype=np.float64)
 
 
 def time_in_market(positions: np.ndarray) -> np.ndarray:
@@ -118,7 +129,7 @@ def time_in_market(positions: np.ndarray) -> np.ndarray:
     values = float_array(positions, "positions")
     if len(values) == 0:
         raise MetricsError("positions is empty: time in market needs at least one bar")
-    return np.asarray(np.count_nonzero(values, axis=0) / len(values), dtype=np.float64)
+    return _held_fraction(values)
 
 
 def equity_metrics(
@@ -126,54 +137,91 @@ def equity_metrics(
     initial_cash: float,
     periods_per_year: float,
     positions: np.ndarray | None = None,
+    time_in_market: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The metrics of K equity curves (T x K; or one 1-D curve), one array of K values per metric.
 
     Keys are :data:`EQUITY_METRIC_NAMES`; ``max_drawdown_duration`` is int64 bars, the rest float64.
-    ``positions`` (shaped like ``equity``) gives ``time_in_market``, NaN without it. A 1-D curve gives
-    0-d arrays.
+    ``time_in_market`` comes from ``positions`` (shaped like ``equity``) or is passed in as K fractions
+    already counted (bars in market / T, as a sweep kernel accumulates them); NaN without either.
+    A 1-D curve gives 0-d arrays.
     """
+    return _equity_metrics(equity, initial_cash, periods_per_year, positions, time_in_market)[0]
+
+
+def _equity_metrics(
+    equity: np.ndarray,
+    initial_cash: float,
+    periods_per_year: float,
+    positions: np.ndarray | None,
+    time_in_market: np.ndarray | None,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    # the metrics, and where each column's longest drawdown starts (for its time span)
     cash = positive_number(initial_cash, "initial_cash")
     ppy = positive_number(periods_per_year, "periods_per_year")
     values = equity_columns(equity)
-    n = values.shape[0]
-    mean, squares, downside_square, constant, ruined = return_moments_nb(values, cash)
-    deepest, longest, _ = underwater_nb(values, cash)
-    if positions is None:
-        in_market = np.full(values.shape[1], np.nan)
-    else:
+    mean, squares, downside_square, ruined = return_moments_nb(values, cash)
+    deepest, longest, run_start = underwater_nb(values, cash)
+    in_market = np.full(values.shape[1], np.nan)
+    if positions is not None and time_in_market is not None:
+        raise MetricsError("give positions or time_in_market, not both")
+    if positions is not None:
         if np.shape(positions) != np.shape(equity):
             raise MetricsError(f"positions has shape {np.shape(positions)}, equity {np.shape(equity)}")
-        in_market = time_in_market(equity_columns(positions, "positions"))
+        in_market = _held_fraction(equity_columns(positions, "positions"))
+    elif time_in_market is not None:
+        in_market = np.array(time_in_market, dtype=np.float64).reshape(-1)
+        if in_market.shape != (values.shape[1],) or not np.all((in_market >= 0.0) & (in_market <= 1.0)):
+            raise MetricsError(f"time_in_market must be {values.shape[1]} fraction(s) in [0, 1]")
+    moments = (mean, squares, downside_square, ruined, deepest, longest)
+    result = metrics_from_moments(values.shape[0], values[-1].copy(), moments, cash, ppy, in_market)
+    shape = np.shape(equity)[1:]
+    return {name: np.asarray(value).reshape(shape) for name, value in result.items()}, run_start
 
-    final = values[-1].copy()
+
+def metrics_from_moments(
+    n: int,
+    final: np.ndarray,
+    moments: tuple[np.ndarray, ...],
+    cash: float,
+    ppy: float,
+    in_market: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The equity metrics of K curves of ``n`` bars from their per-column sums.
+
+    ``moments`` is (mean, squares, downside_square, ruined) of :func:`return_moments_nb` followed by
+    (deepest, longest) of :func:`~quantdesk.reporting.drawdown.underwater_nb`; a compiled sweep kernel that
+    runs those two kernels on each curve gets the same numbers as :func:`equity_metrics`, bit for bit.
+    """
+    mean, squares, downside_square, ruined, deepest, longest = moments
+    ruined = np.asarray(ruined, dtype=bool)
     growth = final / cash
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         cagr = growth ** (1.0 / (n / ppy)) - 1.0
-        std = np.where(constant, 0.0, np.sqrt(squares / (n - 1))) if n > 1 else np.full_like(mean, np.nan)
+        std = np.sqrt(squares / (n - 1)) if n > 1 else np.full_like(mean, np.nan)
+        std[std <= DISPERSION_FLOOR] = 0.0
+        downside = np.sqrt(downside_square)
+        downside[downside <= DISPERSION_FLOOR] = 0.0
         sharpe = np.where(std > 0.0, mean / std * math.sqrt(ppy), np.nan)
-        downside_risk = np.sqrt(downside_square) * math.sqrt(ppy)
+        downside_risk = downside * math.sqrt(ppy)
         sortino = np.where((downside_risk > 0.0) & (n > 1), mean * ppy / downside_risk, np.nan)
         calmar = np.where(deepest < 0.0, cagr / np.abs(deepest), np.nan)
     calmar[~np.isfinite(calmar)] = np.nan
     annual_volatility = std * math.sqrt(ppy)
     for metric in (cagr, annual_volatility, sharpe, sortino, calmar):
         metric[ruined] = np.nan
-
-    shape = np.shape(equity)[1:]
-    result = {
+    return {
         "total_return": growth - 1.0,
         "cagr": cagr,
         "annual_volatility": annual_volatility,
         "sharpe": sharpe,
         "sortino": sortino,
         "max_drawdown": deepest,
-        "max_drawdown_duration": longest,
+        "max_drawdown_duration": np.asarray(longest, dtype=np.int64),
         "calmar": calmar,
         "time_in_market": in_market,
         "final_equity": final,
     }
-    return {name: np.asarray(value).reshape(shape) for name, value in result.items()}
 
 
 def periods_per_year_from_index(index: pd.DatetimeIndex) -> float:
@@ -259,30 +307,11 @@ def compute_metrics(
         raise MetricsError(f"equity must be a pandas Series, got {type(equity).__name__}")
     values = equity_columns(equity)
     held = None if positions is None else _in_market(positions, equity)
-    arrays = equity_metrics(values, initial_cash, periods_per_year, positions=held)
-    _, longest, start = underwater_nb(values, float(initial_cash))
+    arrays, start = _equity_metrics(values, initial_cash, periods_per_year, held, None)
+    longest = arrays["max_drawdown_duration"].reshape(-1)
     span = None
     if isinstance(equity.index, pd.DatetimeIndex):
         span = drawdown_span(equity.index, int(start[0]), int(longest[0]))
     trades = trade_stats(np.empty(0) if trade_pnl is None else trade_pnl, trade_returns)
-    return Metrics(
-        total_return=float(arrays["total_return"][0]),
-        cagr=float(arrays["cagr"][0]),
-        annual_volatility=float(arrays["annual_volatility"][0]),
-        sharpe=float(arrays["sharpe"][0]),
-        sortino=float(arrays["sortino"][0]),
-        max_drawdown=float(arrays["max_drawdown"][0]),
-        max_drawdown_duration=int(arrays["max_drawdown_duration"][0]),
-        calmar=float(arrays["calmar"][0]),
-        time_in_market=float(arrays["time_in_market"][0]),
-        trades=trades.trades,
-        win_rate=trades.win_rate,
-        profit_factor=trades.profit_factor,
-        expectancy=trades.expectancy,
-        final_equity=float(arrays["final_equity"][0]),
-        avg_win=trades.avg_win,
-        avg_loss=trades.avg_loss,
-        best_trade_return=trades.best_trade_return,
-        worst_trade_return=trades.worst_trade_return,
-        max_drawdown_span=span,
-    )
+    curve = {name: arrays[name].item() for name in EQUITY_METRIC_NAMES}
+    return Metrics(**curve, **asdict(trades), max_drawdown_span=span)

@@ -83,7 +83,9 @@ def _bars_from_file(
                 target = write_quarantine(report, quarantine_path_for(quarantine_dir, str(path), symbol, tf))
                 where = f"; quarantine report: {target}"
             found = ", ".join(f"{k} {v}" for k, v in row_defects.items())
-            raise DataError(f"{path} has bad rows for {symbol} ({found}){where}; fix or import it with `quantdesk data import`")
+            raise DataError(
+                f"{path} has bad rows for {symbol} ({found}){where}; fix or import it with `quantdesk data import`"
+            )
         frame = report.clean
         frame.attrs = {"symbol": symbol, "timeframe": str(tf), "adjustment": "as in the file"}
         frames[symbol] = frame.loc[start:end] if (start or end) else frame

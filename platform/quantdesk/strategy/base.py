@@ -46,6 +46,8 @@ class Strategy(Generic[P]):
 
     def __init__(self, params: P | None = None, *, symbols: Sequence[str] | None = None, **overrides: Any) -> None:
         self.params: P = _build_params(self.params_model, params, overrides)  # type: ignore[assignment]
+        if isinstance(symbols, str):  # "MSFT" or "MSFT,IBM", not the letters M, S, F, T
+            symbols = [s.strip() for s in symbols.split(",") if s.strip()]
         chosen = tuple(s.upper() for s in (symbols or self.default_symbols))
         if len(chosen) != self.symbol_count:
             raise StrategyError(
@@ -74,8 +76,8 @@ class Strategy(Generic[P]):
             )
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.params.model_dump().items())
-        return f"{type(self).__name__}({args}, symbols={list(self.symbols)})"
+        args = [f"{k}={v!r}" for k, v in self.params.model_dump().items()] + [f"symbols={list(self.symbols)}"]
+        return f"{type(self).__name__}({', '.join(args)})"
 
 
 def _build_params(model: type[Params], params: Params | None, overrides: dict[str, Any]) -> Params:

@@ -34,7 +34,10 @@ def _strategy_classes(module: ModuleType) -> list[type[Strategy[Any]]]:
     return [
         obj
         for _, obj in inspect.getmembers(module, inspect.isclass)
-        if issubclass(obj, Strategy) and obj is not Strategy and obj.__module__ == module.__name__ and "name" in vars(obj)
+        if issubclass(obj, Strategy)
+        and obj is not Strategy
+        and obj.__module__ == module.__name__
+        and "name" in vars(obj)
     ]
 
 
@@ -72,7 +75,5 @@ def get_strategy(spec: str) -> type[Strategy[Any]]:
 
 def _info(cls: type[Strategy[Any]]) -> StrategyInfo:
     doc = inspect.getdoc(cls) or ""
-    fields = {
-        name: field.default for name, field in cls.params_model.model_fields.items() if not field.is_required()
-    }
+    fields = {name: field.default for name, field in cls.params_model.model_fields.items() if not field.is_required()}
     return StrategyInfo(cls.name, cls, doc.splitlines()[0] if doc else "", cls.default_symbols, fields)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from quantdesk.backtest.kernel import simulate_nb
@@ -34,7 +33,7 @@ def test_decision_at_close_fills_at_next_open_sized_on_the_close() -> None:
 
 
 def test_a_buy_the_cash_cannot_pay_is_cut_to_what_it_can_including_fees() -> None:
-    equity, cash, positions, fills = run([10, 10, 11], [10, 10, 11], [NAN, 1.0, NAN], fee=0.01)
+    _, cash, _, fills = run([10, 10, 11], [10, 10, 11], [NAN, 1.0, NAN], fee=0.01)
     # wanted 100 shares at 11 (+1% fee) = 1111 > 1000 → 1000 / 1.01 of notional
     assert fills[0, 2] == pytest.approx(1000 / 1.01 / 11, rel=1e-12)
     assert fills[0, 4] == pytest.approx(1000 - 1000 / 1.01, rel=1e-12)
@@ -69,9 +68,7 @@ def test_short_sale_adds_its_proceeds_to_cash() -> None:
 
 
 def test_leverage_cap_scales_gross_exposure() -> None:
-    _, _, positions, _ = run(
-        [[10, 10]] * 3, [[10, 10]] * 3, [[1.0, -1.0], [NAN, NAN], [NAN, NAN]], leverage=1.0
-    )
+    _, _, positions, _ = run([[10, 10]] * 3, [[10, 10]] * 3, [[1.0, -1.0], [NAN, NAN], [NAN, NAN]], leverage=1.0)
     assert positions[-1].tolist() == [50.0, -50.0]
 
 
@@ -104,5 +101,3 @@ def test_a_trade_still_open_is_marked_at_the_last_close() -> None:
     trades = trades_nb(np.array([[1, 0, 5, 10, 0]], dtype=float), np.array([13.0]), 9)
     assert trades[0, T_PNL] == 15.0
     assert trades[0, T_OPEN] == 1.0
-
-

@@ -156,9 +156,7 @@ def test_ema_matches_pandas_ewm_started_from_the_sma_seed() -> None:
     assert_close(ema_nb(x, window), want)
 
 
-finite_or_missing = st.one_of(
-    st.floats(min_value=-1e3, max_value=1e3, allow_nan=False), st.just(NAN), st.just(np.inf)
-)
+finite_or_missing = st.one_of(st.floats(min_value=-1e3, max_value=1e3, allow_nan=False), st.just(NAN), st.just(np.inf))
 
 
 @settings(max_examples=150, deadline=None)

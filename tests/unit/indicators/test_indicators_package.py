@@ -54,9 +54,7 @@ def test_import_compiles_nothing_and_pulls_in_only_the_model() -> None:
         "print(json.dumps({'kernels': len(kernels), 'compiled': sum(len(k.signatures) for k in kernels),"
         " 'modules': ours}))\n"
     )
-    out = json.loads(
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    )
+    out = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
     assert out["kernels"] >= 12
     assert out["compiled"] == 0
     assert all(m.startswith(("quantdesk.indicators", "quantdesk.model")) for m in out["modules"])

@@ -66,9 +66,7 @@ def test_atr_matches_a_plain_loop_on_random_bars(window: int) -> None:
 def test_atr_matches_pandas_wilder_smoothing_of_the_true_range() -> None:
     bars, window = random_bars(5_000, seed=11), 14
     prev = bars["close"].shift()
-    tr = pd.concat(
-        [bars["high"] - bars["low"], (bars["high"] - prev).abs(), (bars["low"] - prev).abs()], axis=1
-    )
+    tr = pd.concat([bars["high"] - bars["low"], (bars["high"] - prev).abs(), (bars["low"] - prev).abs()], axis=1)
     tr = tr.max(axis=1)  # skips the NaN previous close of the first bar, leaving high - low
     seeded = pd.concat([pd.Series([tr.iloc[:window].mean()]), tr.iloc[window:].reset_index(drop=True)])
     want = np.concatenate([np.full(window - 1, NAN), seeded.ewm(alpha=1 / window, adjust=False).mean()])

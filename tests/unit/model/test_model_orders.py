@@ -51,9 +51,7 @@ def new_order(quantity: str = "10") -> Order:
     )
 
 
-def fill(
-    quantity: str, price: str = "187.50", *, trade_id: str | None = None, **changes: object
-) -> OrderFilled:
+def fill(quantity: str, price: str = "187.50", *, trade_id: str | None = None, **changes: object) -> OrderFilled:
     fields: dict[str, object] = {
         "trade_id": TradeId(trade_id or f"t{next(_trade_numbers)}"),
         "client_order_id": ORDER_ID,
@@ -198,9 +196,7 @@ def test_event_for_another_order_raises() -> None:
     assert (order.status, order.events) == (S.INITIALIZED, ())
 
 
-@pytest.mark.parametrize(
-    "changes", [{"symbol": Symbol("MSFT")}, {"side": OrderSide.SELL}], ids=["symbol", "side"]
-)
+@pytest.mark.parametrize("changes", [{"symbol": Symbol("MSFT")}, {"side": OrderSide.SELL}], ids=["symbol", "side"])
 def test_fill_for_another_symbol_or_side_raises(changes: dict[str, object]) -> None:
     order = order_in(S.ACCEPTED)
     with pytest.raises(InvalidOrderTransition, match="the fill is a"):

@@ -104,9 +104,7 @@ def test_position_market_value_and_unrealized_pnl(
 
 
 def test_fees_are_kept_apart_from_gross_realized_pnl() -> None:
-    position = Position.from_fills(
-        SYMBOL, [fill(B, "10", "100", fee="1.25"), fill(S, "10", "110", fee="1.30")]
-    )
+    position = Position.from_fills(SYMBOL, [fill(B, "10", "100", fee="1.25"), fill(S, "10", "110", fee="1.30")])
     assert (position.realized_pnl, position.fees, position.realized_pnl_net) == (
         D(100),
         D("2.55"),

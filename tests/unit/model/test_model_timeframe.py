@@ -69,9 +69,7 @@ def test_constructor_normalizes_minutes_to_hours() -> None:
     assert (Timeframe(180, "m").amount, Timeframe(180, "m").unit) == (3, "h")
 
 
-@pytest.mark.parametrize(
-    ("amount", "unit"), [(0, "m"), (90, "m"), (1, "s"), (True, "m"), (1.0, "h"), (2, "d")]
-)
+@pytest.mark.parametrize(("amount", "unit"), [(0, "m"), (90, "m"), (1, "s"), (True, "m"), (1.0, "h"), (2, "d")])
 def test_constructor_refuses_non_canonical_amounts_and_units(amount: object, unit: str) -> None:
     with pytest.raises(InvalidTimeframe):
         Timeframe(amount, unit)  # type: ignore[arg-type]

@@ -58,16 +58,12 @@ def list_(as_json: bool) -> None:
 
 @data.command()
 @click.argument("symbol")
-@click.option(
-    "--timeframe", "-t", default=None, help="1m, 5m, 15m, 1h, 1d, 1w ... (default: the finest stored)."
-)
+@click.option("--timeframe", "-t", default=None, help="1m, 5m, 15m, 1h, 1d, 1w ... (default: the finest stored).")
 @click.option("--start", default=None, help="First bar label to show (YYYY-MM-DD or ISO 8601, UTC).")
 @click.option("--end", default=None, help="Last bar label to show.")
 @click.option("--adjusted/--raw", "adjusted", default=False, help="Split/dividend-adjusted or raw prices.")
 @click.option("--rows", "-n", default=10, show_default=True, help="Rows shown from each end.")
-def show(
-    symbol: str, timeframe: str | None, start: str | None, end: str | None, adjusted: bool, rows: int
-) -> None:
+def show(symbol: str, timeframe: str | None, start: str | None, end: str | None, adjusted: bool, rows: int) -> None:
     """Show the bars of SYMBOL (raw prices unless --adjusted)."""
     from quantdesk.runtime.cli.render import bars_table
 
@@ -87,9 +83,7 @@ def show(
 
 def _read_options(func):
     options = [
-        click.option(
-            "--timeframe", "-t", default=None, help="Bar timeframe (inferred from the spacing if omitted)."
-        ),
+        click.option("--timeframe", "-t", default=None, help="Bar timeframe (inferred from the spacing if omitted)."),
         click.option(
             "--column",
             "-c",
@@ -98,9 +92,7 @@ def _read_options(func):
             metavar="FIELD=COLUMN",
             help="Map a file column to a field (ts, open, high, low, close, volume, adj_close, symbol).",
         ),
-        click.option(
-            "--tz", default="UTC", show_default=True, help="Time zone of timestamps written without one."
-        ),
+        click.option("--tz", default="UTC", show_default=True, help="Time zone of timestamps written without one."),
         click.option(
             "--calendar",
             default="XNYS",
@@ -119,10 +111,7 @@ def _report(result_report, quarantine_path: Path | None, calendar: str) -> None:
     if quarantine_path is not None:
         click.echo(f"  quarantine report: {quarantine_path}")
     if calendar and result_report.counts.get("outside_session"):
-        click.echo(
-            f"  (checked against the {calendar} calendar; "
-            "pass --calendar if this market trades at other times)"
-        )
+        click.echo(f"  (checked against the {calendar} calendar; pass --calendar if this market trades at other times)")
 
 
 @data.command("import")
@@ -134,9 +123,7 @@ def _report(result_report, quarantine_path: Path | None, calendar: str) -> None:
     help="Symbol to store the bars under (and to pick from a multi-symbol file).",
 )
 @_read_options
-def import_(
-    file: Path, symbol: str, timeframe: str | None, columns: tuple[str, ...], tz: str, calendar: str
-) -> None:
+def import_(file: Path, symbol: str, timeframe: str | None, columns: tuple[str, ...], tz: str, calendar: str) -> None:
     """Import bars for one symbol from a CSV or Parquet FILE into the catalog.
 
     Bad rows are quarantined with a reason per row; good rows are stored (once, however often the file is
@@ -161,9 +148,7 @@ def import_(
         click.echo(f"{result.symbol} {result.timeframe}: no valid bars in {file}; nothing stored")
     else:
         what = (
-            "already stored, nothing changed"
-            if stored.unchanged
-            else f"{stored.added} new, {stored.replaced} replaced"
+            "already stored, nothing changed" if stored.unchanged else f"{stored.added} new, {stored.replaced} replaced"
         )
         valid = len(result.report.clean)
         click.echo(f"{result.symbol} {result.timeframe}: {valid} valid bars ({what}); {stored.total} stored")
@@ -241,9 +226,7 @@ def tour(force: bool) -> None:
 
 
 @data.command()
-@click.option(
-    "--symbol", "-s", default="SYNTH", show_default=True, help="Symbol to store under (must contain SYNTH)."
-)
+@click.option("--symbol", "-s", default="SYNTH", show_default=True, help="Symbol to store under (must contain SYNTH).")
 @click.option("--bars", "-n", "count", default=100_000, show_default=True, help="Number of bars.")
 @click.option("--timeframe", "-t", default="1m", show_default=True, help="Bar timeframe.")
 @click.option("--start", default="2024-01-02 14:30", show_default=True, help="First bar label (UTC).")
@@ -256,9 +239,7 @@ def synth(symbol: str, count: int, timeframe: str, start: str, seed: int) -> Non
 
     tf = Timeframe.parse(timeframe)
     bars = synthetic_bars(count, freq=tf.pandas_freq, start=start, seed=seed, symbol=symbol.upper())
-    meta = SeriesMeta(
-        calendar="24/7", asset_class="synthetic", source=f"synthetic seed={seed}", synthetic=True
-    )
+    meta = SeriesMeta(calendar="24/7", asset_class="synthetic", source=f"synthetic seed={seed}", synthetic=True)
     stored = _catalog().write(symbol, tf, bars, meta)
     label = f"SYNTHETIC {symbol.upper()} {tf}"
     click.echo(f"{label}: {count:,} bars generated ({stored.added:,} new); {stored.total:,} stored")

@@ -67,9 +67,7 @@ def bars_table(bars: pd.DataFrame, *, rows: int, source: str = "") -> None:
         if len(bars) > 2 * rows and i == rows:
             table.add_row("…", *["…"] * len(bars.columns))
         label = ts.strftime("%Y-%m-%d") if daily else ts.strftime("%Y-%m-%d %H:%M")
-        table.add_row(
-            label, *(f"{v:,.0f}" if c == "volume" else f"{v:,.{decimals}f}" for c, v in row.items())
-        )
+        table.add_row(label, *(f"{v:,.0f}" if c == "volume" else f"{v:,.{decimals}f}" for c, v in row.items()))
     _console().print(table)
 
 
@@ -88,6 +86,8 @@ def _metric(name: str, value: float) -> str:
         return f"{value:.2%}"
     if name in {"trades", "max_drawdown_duration"}:
         return f"{value:,.0f}"
+    if name == "max_drawdown_span":
+        return f"{value / 86_400:,.0f} days"
     return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.3f}"
 
 
@@ -95,13 +95,12 @@ def backtest_summary(result: Any, adjustment: str) -> None:
     start, end = result.equity.index[0], result.equity.index[-1]
     label = "SYNTHETIC " if result.bars.attrs.get("synthetic") else ""
     params = ", ".join(f"{k}={v}" for k, v in result.params.items())
-    table = Table(
-        title=(
-            f"{result.strategy}({params}) on {label}{','.join(result.symbols)} · {start.date()} → {end.date()} · "
-            f"{len(result.equity):,} bars · {adjustment} prices · {len(result.fills):,} fills"
-        ),
-        title_justify="left",
+    console = _console()
+    console.print(
+        f"{result.strategy}({params}) on {label}{','.join(result.symbols)} · {start.date()} → {end.date()} · "
+        f"{len(result.equity):,} bars · {adjustment} prices · {len(result.fills):,} fills"
     )
+    table = Table()
     table.add_column("metric")
     table.add_column(result.strategy, justify="right")
     table.add_column("buy_and_hold", justify="right")
@@ -109,7 +108,7 @@ def backtest_summary(result: Any, adjustment: str) -> None:
     bench = result.benchmark.metrics.to_dict() if result.benchmark is not None else {}
     for name, value in ours.items():
         table.add_row(name, _metric(name, value), _metric(name, bench.get(name)))
-    _console().print(table)
+    console.print(table)
 
 
 def sweep_table(table: pd.DataFrame, top: int) -> None:

@@ -46,7 +46,13 @@ def list_strategies_cmd(as_json: bool) -> None:
     infos = list_strategies()
     if as_json:
         rows = [
-            {"name": i.name, "summary": i.summary, "symbols": list(i.default_symbols), "params": i.params, "path": i.path}
+            {
+                "name": i.name,
+                "summary": i.summary,
+                "symbols": list(i.default_symbols),
+                "params": i.params,
+                "path": i.path,
+            }
             for i in infos
         ]
         click.echo(json.dumps(rows, indent=2, default=str))
@@ -57,7 +63,7 @@ def list_strategies_cmd(as_json: bool) -> None:
         click.echo(f"{'':<16} symbols {','.join(info.default_symbols)}  params {params}")
 
 
-def _research_options(func):  # noqa: ANN001, ANN202
+def _research_options(func):
     options = [
         click.argument("strategy"),
         click.option("--symbols", help="Comma-separated symbols (default: the strategy's, e.g. MSFT or MSFT,IBM)."),
@@ -69,7 +75,12 @@ def _research_options(func):  # noqa: ANN001, ANN202
         click.option("--fees", default=0.001, show_default=True, help="Fee as a fraction of notional (0.001 = 0.1%)."),
         click.option("--slippage", default=0.0, show_default=True, help="Slippage as a fraction of price."),
         click.option("--cash", default=100_000.0, show_default=True, help="Starting cash."),
-        click.option("--adjusted/--raw", "adjusted", default=None, help="Adjusted or raw prices (default: adjusted where available)."),
+        click.option(
+            "--adjusted/--raw",
+            "adjusted",
+            default=None,
+            help="Adjusted or raw prices (default: adjusted where available).",
+        ),
         click.option("--allow-short/--long-only", default=True, show_default=True, help="Let short targets trade."),
         click.option("--leverage", default=1.0, show_default=True, help="Cap on gross exposure (1.0 = no leverage)."),
         click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON."),
@@ -79,8 +90,16 @@ def _research_options(func):  # noqa: ANN001, ANN202
     return func
 
 
-def _input(strategy: str, symbols: str | None, data_file: Path | None, timeframe: str, start: str | None,
-           end: str | None, params: dict[str, Any], adjusted: bool | None):  # noqa: ANN202
+def _input(
+    strategy: str,
+    symbols: str | None,
+    data_file: Path | None,
+    timeframe: str,
+    start: str | None,
+    end: str | None,
+    params: dict[str, Any],
+    adjusted: bool | None,
+):
     from quantdesk.config import load_settings
     from quantdesk.runtime import open_catalog
     from quantdesk.runtime.research import research_input
@@ -157,7 +176,9 @@ def sweep_cmd(
     )  # fmt: skip
     if as_json:
         rows = [_json_safe(r) for r in table.to_dict("records")]
-        click.echo(json.dumps({"strategy": job.strategy.name, "skipped": table.attrs["skipped"], "rows": rows}, indent=2))
+        click.echo(
+            json.dumps({"strategy": job.strategy.name, "skipped": table.attrs["skipped"], "rows": rows}, indent=2)
+        )
         return
     from quantdesk.runtime.cli.render import sweep_table
 
