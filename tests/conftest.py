@@ -14,7 +14,7 @@ os.environ.setdefault("NUMBA_CACHE_DIR", str(REPO / ".cache" / "numba"))
 
 
 @pytest.fixture(autouse=True)
-def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No test touches the checkout's data/: QUANTDESK_DATA_DIR points at a fresh folder."""
     data_dir = tmp_path / "qd-data"
     monkeypatch.setenv("QUANTDESK_DATA_DIR", str(data_dir))

@@ -28,8 +28,8 @@ def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
 
 
-def test_strategies_list_names_every_strategy(_isolated_data_dir: Path) -> None:
-    out = run(_isolated_data_dir, "strategies", "list", "--json")
+def test_strategies_list_names_every_strategy(data_dir: Path) -> None:
+    out = run(data_dir, "strategies", "list", "--json")
     assert out.returncode == 0, out.stderr
     listed = json.loads(out.stdout)
     assert [s["name"] for s in listed] == sorted(EXPECTED)
@@ -39,8 +39,8 @@ def test_strategies_list_names_every_strategy(_isolated_data_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_backtest_json_reports_metrics_trades_and_final_equity(_isolated_data_dir: Path, name: str) -> None:
-    out = run(_isolated_data_dir, "backtest", name, "--json")
+def test_backtest_json_reports_metrics_trades_and_final_equity(data_dir: Path, name: str) -> None:
+    out = run(data_dir, "backtest", name, "--json")
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     trades, fills, final_equity = EXPECTED[name]
@@ -51,22 +51,22 @@ def test_backtest_json_reports_metrics_trades_and_final_equity(_isolated_data_di
     assert report["metrics"]["total_return"] == pytest.approx(final_equity / 100_000 - 1, rel=1e-9)
 
 
-def test_backtest_of_a_csv_file_equals_the_catalog_run_on_raw_prices(tmp_path: Path, _isolated_data_dir: Path) -> None:
+def test_backtest_of_a_csv_file_equals_the_catalog_run_on_raw_prices(tmp_path: Path, data_dir: Path) -> None:
     bundled = Path(__file__).resolve().parents[2] / "data" / "bundled" / "daily_ohlcv.csv.gz"
     lines = gzip.decompress(bundled.read_bytes()).decode().splitlines()
     csv = tmp_path / "msft.csv"
     csv.write_text("\n".join([lines[0], *(line for line in lines[1:] if line.startswith("MSFT,"))]) + "\n")
-    from_file = run(_isolated_data_dir, "backtest", "trend_following", "--data", str(csv), "--json")
-    from_catalog = run(_isolated_data_dir, "backtest", "trend_following", "--raw", "--json")
+    from_file = run(data_dir, "backtest", "trend_following", "--data", str(csv), "--json")
+    from_catalog = run(data_dir, "backtest", "trend_following", "--raw", "--json")
     assert from_file.returncode == from_catalog.returncode == 0, from_file.stderr + from_catalog.stderr
     file_report, catalog_report = json.loads(from_file.stdout), json.loads(from_catalog.stdout)
     assert file_report["final_equity"] == pytest.approx(catalog_report["final_equity"], rel=1e-12)
     assert file_report["trades"] == catalog_report["trades"] > 0
 
 
-def test_backtest_writes_an_html_report(tmp_path: Path, _isolated_data_dir: Path) -> None:
+def test_backtest_writes_an_html_report(tmp_path: Path, data_dir: Path) -> None:
     report = tmp_path / "reports" / "trend.html"
-    out = run(_isolated_data_dir, "backtest", "trend_following", "--param", "fast=20", "--param", "slow=100",
+    out = run(data_dir, "backtest", "trend_following", "--param", "fast=20", "--param", "slow=100",
               "--html", str(report))  # fmt: skip
     assert out.returncode == 0, out.stderr
     text = report.read_text()
@@ -75,10 +75,8 @@ def test_backtest_writes_an_html_report(tmp_path: Path, _isolated_data_dir: Path
     assert f"report: {report}" in out.stdout
 
 
-def test_sweep_json_has_one_row_per_valid_combination(_isolated_data_dir: Path) -> None:
-    out = run(
-        _isolated_data_dir, "sweep", "trend_following", "--grid", "fast=5:25:5", "--grid", "slow=10:40:10", "--json"
-    )
+def test_sweep_json_has_one_row_per_valid_combination(data_dir: Path) -> None:
+    out = run(data_dir, "sweep", "trend_following", "--grid", "fast=5:25:5", "--grid", "slow=10:40:10", "--json")
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     combos = [(r["fast"], r["slow"]) for r in report["rows"]]
@@ -104,20 +102,20 @@ def test_sweep_json_has_one_row_per_valid_combination(_isolated_data_dir: Path) 
         (["sweep", "trend_following", "--grid", "fast"], "is not NAME=start:stop:step"),
     ],
 )
-def test_user_mistakes_get_one_clear_line(_isolated_data_dir: Path, args: list[str], message: str) -> None:
-    out = run(_isolated_data_dir, *args)
+def test_user_mistakes_get_one_clear_line(data_dir: Path, args: list[str], message: str) -> None:
+    out = run(data_dir, *args)
     assert out.returncode == 2
     assert message in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
     assert "Traceback" not in out.stderr
 
 
-def test_a_data_file_with_bad_rows_is_refused_with_its_quarantine(tmp_path: Path, _isolated_data_dir: Path) -> None:
+def test_a_data_file_with_bad_rows_is_refused_with_its_quarantine(tmp_path: Path, data_dir: Path) -> None:
     csv = tmp_path / "bad.csv"
     rows = [f"2024-01-{d:02d},10,11,9,10.5,100" for d in (2, 3, 4, 5, 8, 9, 10, 11, 12, 16, 17, 18, 19, 22, 23, 24)]
     rows[3] = "2024-01-05,10,9,11,10.5,100"
     csv.write_text("ts,open,high,low,close,volume\n" + "\n".join(rows * 3) + "\n")
-    out = run(_isolated_data_dir, "backtest", "buy_and_hold", "--symbols", "ACME", "--data", str(csv))
+    out = run(data_dir, "backtest", "buy_and_hold", "--symbols", "ACME", "--data", str(csv))
     assert out.returncode == 2
     assert "has bad rows for ACME" in out.stderr
     assert "quarantine report:" in out.stderr
