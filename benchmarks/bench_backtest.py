@@ -55,15 +55,17 @@ def _child(kind: str, bars: int, repeat: int) -> dict[str, float]:
 
         close = frame["close"]
         fast, slow = vbt.MA.run(close, 10).ma, vbt.MA.run(close, 30).ma
-        entries, exits = fast > slow, fast <= slow
+        # plain arrays: vectorbt's fastest path (its pandas wrapping costs ~1.5 s more per call on pandas 3)
+        entries = (fast > slow).shift(1, fill_value=False).to_numpy()
+        exits = (fast <= slow).shift(1, fill_value=False).to_numpy()
+        close_a, open_a = close.to_numpy(), frame["open"].to_numpy()
         for _ in range(repeat + 1):
             started = time.perf_counter()
-            pf = vbt.Portfolio.from_signals(close, entries.shift(1, fill_value=False), exits.shift(1, fill_value=False),
-                                            price=frame["open"], fees=0.001, init_cash=100_000.0)  # fmt: skip
-            pf.final_value()
+            pf = vbt.Portfolio.from_signals(close_a, entries, exits, price=open_a, fees=0.001, init_cash=100_000.0)
+            value = pf.final_value()
             times.append(time.perf_counter() - started)
         times = times[1:]
-        extra = {"final_equity": float(pf.final_value())}
+        extra = {"final_equity": float(np.asarray(value).ravel()[0])}
     elif kind == "ours-sweep":
         from quantdesk.backtest.sweep import sweep
         from quantdesk.execution.costs import Costs

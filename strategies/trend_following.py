@@ -51,5 +51,5 @@ class TrendFollowing(Strategy[TrendFollowingParams]):
         fast = self.moving_average(close, self.params.fast)
         slow = self.moving_average(close, self.params.slow)
         weights = np.where(fast > slow, 1.0, -1.0 if self.params.allow_short else 0.0)
-        weights[np.isnan(fast) | np.isnan(slow)] = np.nan
+        weights[np.isnan(slow)] = np.nan  # the shorter fast average is defined wherever the slow one is
         return pd.DataFrame(weights, index=bars.index, columns=list(self.symbols))

@@ -128,12 +128,13 @@ def simulate_nb(
     fee_rate: float,
     fixed_fee: float,
     slippage: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Simulate T bars × N symbols of one cash account.
 
     ``orders[i, j]`` is the target weight of symbol j to trade at bar i's open (NaN: no order), i.e. the
-    decision taken at bar i-1's close. Returns equity (T), cash (T), positions (T × N) and fill records
-    (rows of bar, column, signed quantity, price, fee).
+    decision taken at bar i-1's close (see :func:`quantdesk.backtest.orders.order_weights`). Returns equity
+    (T), cash (T), positions (T × N), fill records (rows of bar, column, signed quantity, price, fee) and
+    the number of bars that end holding a position.
     """
     n_bars, n_cols = close.shape
     equity = np.empty(n_bars)
@@ -141,6 +142,7 @@ def simulate_nb(
     positions = np.zeros((n_bars, n_cols))
     fills = np.empty((n_bars * n_cols, 5))
     n_fills = 0
+    in_market = 0
     cash = cash0
     position = np.zeros(n_cols)
     val_price = np.full(n_cols, np.nan)
@@ -186,10 +188,14 @@ def simulate_nb(
                     fills[n_fills, FILL_FEE] = fee
                     n_fills += 1
         marked = cash
+        held = False
         for j in range(n_cols):
             positions[i, j] = position[j]
             if position[j] != 0.0:
+                held = True
                 marked += position[j] * close[i, j]
         equity[i] = marked
         cash_out[i] = cash
-    return equity, cash_out, positions, fills[:n_fills]
+        if held:
+            in_market += 1
+    return equity, cash_out, positions, fills[:n_fills], in_market

@@ -26,7 +26,10 @@ def order_weights(target: np.ndarray, *, allow_short: bool = True, leverage: flo
     """All three rules: the weight to trade at each bar's open (row i = decision at row i-1's close)."""
     if not np.isfinite(leverage) or leverage <= 0:
         raise BacktestError(f"leverage cap must be a positive number, got {leverage}")
-    weights = np.asarray(target, dtype=np.float64)
+    if isinstance(target, np.ndarray) and target.dtype == np.float64 and target.flags.c_contiguous:
+        weights = target
+    else:
+        weights = np.ascontiguousarray(target, dtype=np.float64)
     orders = np.empty(weights.shape)
     if not _order_weights_nb(weights, allow_short, leverage, orders):
         raise BacktestError("target weights must be finite numbers or NaN")
@@ -37,6 +40,8 @@ def order_weights(target: np.ndarray, *, allow_short: bool = True, leverage: flo
 def _order_weights_nb(weights: np.ndarray, allow_short: bool, leverage: float, out: np.ndarray) -> bool:
     # the three rules in one pass; row i of out is the decision of row i-1. False on an infinite weight
     n_bars, n_cols = weights.shape
+    if n_cols == 1:
+        return _single_order_weights_nb(weights[:, 0], allow_short, leverage, out[:, 0])
     last = np.full(n_cols, np.nan)
     row = np.empty(n_cols)
     out[0, :] = np.nan
@@ -61,3 +66,25 @@ def _order_weights_nb(weights: np.ndarray, allow_short: bool, leverage: float, o
                 else:
                     out[i + 1, j] = np.nan
     return True
+
+
+@njit(cache=True)
+def _single_order_weights_nb(weights: np.ndarray, allow_short: bool, leverage: float, out: np.ndarray) -> bool:
+    # the same rules for one symbol, where the gross exposure is |w|
+    last = np.nan
+    cap = leverage * (1 + 1e-12)
+    out[0] = np.nan
+    for i in range(weights.shape[0] - 1):
+        w = weights[i]
+        if np.isinf(w):
+            return False
+        if w < 0.0 and not allow_short:
+            w = 0.0
+        if abs(w) > cap:
+            w = leverage if w > 0.0 else -leverage
+        if w == w and w != last:
+            out[i + 1] = w
+            last = w
+        else:
+            out[i + 1] = np.nan
+    return not np.isinf(weights[-1]) if weights.shape[0] else True

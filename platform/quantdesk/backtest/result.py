@@ -9,6 +9,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from quantdesk.backtest.kernel import FILL_BAR, FILL_COL, FILL_FEE, FILL_PRICE, FILL_SIZE
+from quantdesk.backtest.trades import (
+    T_COL,
+    T_DIRECTION,
+    T_ENTRY_BAR,
+    T_ENTRY_PRICE,
+    T_EXIT_BAR,
+    T_EXIT_PRICE,
+    T_FEES,
+    T_OPEN,
+    T_PNL,
+    T_RETURN,
+    T_SIZE,
+)
 from quantdesk.execution.costs import Costs
 from quantdesk.reporting import Metrics
 
@@ -25,8 +39,8 @@ class BacktestResult:
     equity: pd.Series
     cash: pd.Series
     positions: pd.DataFrame
-    fills: pd.DataFrame
-    trades: pd.DataFrame
+    fill_records: np.ndarray = field(repr=False)  # kernel rows: bar, column, signed quantity, price, fee
+    trade_records: np.ndarray = field(repr=False)  # see quantdesk.backtest.trades
     metrics: Metrics
     initial_cash: float
     costs: Costs
@@ -34,6 +48,16 @@ class BacktestResult:
     leverage: float
     benchmark: BacktestResult | None = field(default=None, repr=False)
     annotations: dict[str, pd.Series] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def fills(self) -> pd.DataFrame:
+        """One row per fill: ts, symbol, side, quantity, price, fee."""
+        return fills_frame(self.fill_records, self.equity.index, self.symbols)
+
+    @cached_property
+    def trades(self) -> pd.DataFrame:
+        """One row per round trip (a trade still open at the end is marked at the last close)."""
+        return trades_frame(self.trade_records, self.equity.index, self.symbols)
 
     @cached_property
     def drawdown(self) -> pd.Series:
@@ -70,7 +94,7 @@ class BacktestResult:
             "initial_cash": self.initial_cash,
             "final_equity": self.final_equity,
             "trades": int(self.metrics.trades),
-            "fills": len(self.fills),
+            "fills": len(self.fill_records),
             "metrics": self.metrics.to_dict(),
             "benchmark": None if self.benchmark is None else self.benchmark.metrics.to_dict(),
             "synthetic": bool(self.bars.attrs.get("synthetic", False)),
@@ -81,3 +105,43 @@ class BacktestResult:
         from quantdesk.backtest.vbt import portfolio_from_result
 
         return portfolio_from_result(self)
+
+
+def _labels(codes: np.ndarray, categories: tuple[str, ...] | list[str]) -> pd.Categorical:
+    # categorical columns: building a million Python strings would cost more than the whole simulation
+    return pd.Categorical.from_codes(codes.astype(np.int64), categories=list(categories))
+
+
+def fills_frame(fills: np.ndarray, index: pd.DatetimeIndex, symbols: tuple[str, ...]) -> pd.DataFrame:
+    size = fills[:, FILL_SIZE]
+    return pd.DataFrame(
+        {
+            "ts": index[fills[:, FILL_BAR].astype(np.int64)],
+            "symbol": _labels(fills[:, FILL_COL], symbols),
+            "side": _labels(size < 0, ["buy", "sell"]),
+            "quantity": np.abs(size),
+            "price": fills[:, FILL_PRICE],
+            "fee": fills[:, FILL_FEE],
+        }
+    )
+
+
+def trades_frame(trades: np.ndarray, index: pd.DatetimeIndex, symbols: tuple[str, ...]) -> pd.DataFrame:
+    entry = index[trades[:, T_ENTRY_BAR].astype(np.int64)]
+    exit_ = index[trades[:, T_EXIT_BAR].astype(np.int64)]
+    return pd.DataFrame(
+        {
+            "symbol": _labels(trades[:, T_COL], symbols),
+            "direction": _labels(trades[:, T_DIRECTION] < 0, ["long", "short"]),
+            "entry_time": entry,
+            "exit_time": exit_,
+            "size": trades[:, T_SIZE],
+            "entry_price": trades[:, T_ENTRY_PRICE],
+            "exit_price": trades[:, T_EXIT_PRICE],
+            "fees": trades[:, T_FEES],
+            "pnl": trades[:, T_PNL],
+            "return": trades[:, T_RETURN],
+            "duration": exit_ - entry,
+            "status": _labels(trades[:, T_OPEN] > 0, ["closed", "open"]),
+        }
+    )

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from quantdesk.backtest.kernel import FILL_BAR, FILL_COL, FILL_FEE, FILL_PRICE, FILL_SIZE, simulate_nb
+from quantdesk.backtest.kernel import simulate_nb
 from quantdesk.backtest.orders import BacktestError, order_weights
 from quantdesk.backtest.result import BacktestResult
-from quantdesk.backtest.trades import (
-    T_COL,
-    T_DIRECTION,
-    T_ENTRY_BAR,
-    T_ENTRY_PRICE,
-    T_EXIT_BAR,
-    T_EXIT_PRICE,
-    T_FEES,
-    T_OPEN,
-    T_PNL,
-    T_RETURN,
-    T_SIZE,
-    trades_nb,
-)
+from quantdesk.backtest.trades import T_OPEN, T_PNL, T_RETURN, trades_nb
 from quantdesk.data.panel import single
 from quantdesk.execution.costs import Costs
 from quantdesk.reporting import compute_metrics, periods_per_year_from_index
@@ -57,7 +45,7 @@ def backtest(
     hold = pd.DataFrame(1.0 / len(strategy.symbols), index=bars.index, columns=list(strategy.symbols))
     bench = simulate("buy_and_hold", {}, bars, hold, costs, cash, True, 1.0)
     annotations = _annotations(strategy, bars)
-    return BacktestResult(**{**result.__dict__, "benchmark": bench, "annotations": annotations})
+    return dataclasses.replace(result, benchmark=bench, annotations=annotations)
 
 
 def simulate(
@@ -76,7 +64,7 @@ def simulate(
     close = bars["close"][list(symbols)].to_numpy(np.float64)
     weights = target.reindex(bars.index).to_numpy(np.float64)
     orders = order_weights(weights, allow_short=allow_short, leverage=leverage)
-    equity, cash_path, positions, fills = simulate_nb(
+    equity, cash_path, positions, fills, in_market = simulate_nb(
         open_, close, orders, float(cash), costs.fees.rate, costs.fees.fixed, costs.slippage.rate
     )
     index = bars.index
@@ -87,9 +75,9 @@ def simulate(
         equity_s,
         initial_cash=cash,
         periods_per_year=periods_per_year_from_index(index),
-        positions=np.abs(positions).sum(axis=1),
         trade_pnl=closed[:, T_PNL],
         trade_returns=closed[:, T_RETURN],
+        time_in_market=in_market / len(index),
     )
     return BacktestResult(
         strategy=name,
@@ -100,8 +88,8 @@ def simulate(
         equity=equity_s,
         cash=pd.Series(cash_path, index=index, name="cash"),
         positions=pd.DataFrame(positions, index=index, columns=list(symbols)),
-        fills=_fills_frame(fills, index, symbols),
-        trades=_trades_frame(trades, index, symbols),
+        fill_records=fills,
+        trade_records=trades,
         metrics=metrics,
         initial_cash=float(cash),
         costs=costs,
@@ -119,46 +107,6 @@ def _as_panel(strategy: Strategy[Any], bars: pd.DataFrame) -> pd.DataFrame:
     if len(strategy.symbols) != 1:
         raise BacktestError(f"{strategy.name} trades {', '.join(strategy.symbols)}: pass a panel of their bars")
     return single(bars, strategy.symbols[0])
-
-
-def _labels(codes: np.ndarray, categories: tuple[str, ...] | list[str]) -> pd.Categorical:
-    # categorical columns: building a million Python strings would cost more than the whole simulation
-    return pd.Categorical.from_codes(codes.astype(np.int64), categories=list(categories))
-
-
-def _fills_frame(fills: np.ndarray, index: pd.DatetimeIndex, symbols: tuple[str, ...]) -> pd.DataFrame:
-    size = fills[:, FILL_SIZE]
-    return pd.DataFrame(
-        {
-            "ts": index[fills[:, FILL_BAR].astype(np.int64)],
-            "symbol": _labels(fills[:, FILL_COL], symbols),
-            "side": _labels(size < 0, ["buy", "sell"]),
-            "quantity": np.abs(size),
-            "price": fills[:, FILL_PRICE],
-            "fee": fills[:, FILL_FEE],
-        }
-    )
-
-
-def _trades_frame(trades: np.ndarray, index: pd.DatetimeIndex, symbols: tuple[str, ...]) -> pd.DataFrame:
-    entry = index[trades[:, T_ENTRY_BAR].astype(np.int64)]
-    exit_ = index[trades[:, T_EXIT_BAR].astype(np.int64)]
-    return pd.DataFrame(
-        {
-            "symbol": _labels(trades[:, T_COL], symbols),
-            "direction": _labels(trades[:, T_DIRECTION] < 0, ["long", "short"]),
-            "entry_time": entry,
-            "exit_time": exit_,
-            "size": trades[:, T_SIZE],
-            "entry_price": trades[:, T_ENTRY_PRICE],
-            "exit_price": trades[:, T_EXIT_PRICE],
-            "fees": trades[:, T_FEES],
-            "pnl": trades[:, T_PNL],
-            "return": trades[:, T_RETURN],
-            "duration": exit_ - entry,
-            "status": _labels(trades[:, T_OPEN] > 0, ["closed", "open"]),
-        }
-    )
 
 
 def _annotations(strategy: Strategy[Any], bars: pd.DataFrame) -> dict[str, pd.Series]:

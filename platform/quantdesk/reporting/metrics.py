@@ -296,6 +296,7 @@ def compute_metrics(
     positions: pd.Series | pd.DataFrame | np.ndarray | None = None,
     trade_pnl: pd.Series | np.ndarray | None = None,
     trade_returns: pd.Series | np.ndarray | None = None,
+    time_in_market: float | None = None,
 ) -> Metrics:
     """The metrics of one backtest: its equity curve, its positions (one column per symbol) and the P&L
     and returns of its closed trades, in closing order (None: no trades).
@@ -307,7 +308,8 @@ def compute_metrics(
         raise MetricsError(f"equity must be a pandas Series, got {type(equity).__name__}")
     values = equity_columns(equity)
     held = None if positions is None else _in_market(positions, equity)
-    arrays, start = _equity_metrics(values, initial_cash, periods_per_year, held, None)
+    in_market = None if time_in_market is None else np.array([time_in_market])
+    arrays, start = _equity_metrics(values, initial_cash, periods_per_year, held, in_market)
     longest = arrays["max_drawdown_duration"].reshape(-1)
     span = None
     if isinstance(equity.index, pd.DatetimeIndex):

@@ -16,7 +16,9 @@ def run(opens, closes, targets, *, cash=1000.0, fee=0.0, fixed=0.0, slip=0.0, al
     o = np.array(opens, dtype=float).reshape(len(opens), -1)
     c = np.array(closes, dtype=float).reshape(len(closes), -1)
     w = np.array(targets, dtype=float).reshape(len(targets), -1)
-    return simulate_nb(o, c, order_weights(w, allow_short=allow_short, leverage=leverage), cash, fee, fixed, slip)
+    orders = order_weights(w, allow_short=allow_short, leverage=leverage)
+    equity, cash_path, positions, fills, _ = simulate_nb(o, c, orders, cash, fee, fixed, slip)
+    return equity, cash_path, positions, fills
 
 
 def test_decision_at_close_fills_at_next_open_sized_on_the_close() -> None:
