@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir, description="catalog, quarantine and state root")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite under data_dir if unset")
     redis_url: str | None = Field(default=None, description="Redis for the bus and caches; in-process if unset")
-    log_level: LogLevel = "INFO"
+    log_level: LogLevel = Field(default="WARNING", description="INFO shows each import, run and order")
     log_json: bool = Field(default=False, description="one JSON object per log line instead of console text")
 
     @field_validator("log_level", mode="before")

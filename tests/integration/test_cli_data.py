@@ -228,3 +228,15 @@ def test_tour_imports_the_bundled_universe_and_shows_the_split(data_dir: Path) -
     assert "  2003-02-18  raw    24.96   adjusted  16.6157" in out.stdout
     again = run(data_dir, "data", "tour")
     assert "bundled data already in the catalog (use --force to re-import)" in again.stdout
+
+
+def test_json_logs_at_info_describe_each_import(data_dir: Path) -> None:
+    env = {**os.environ, "QUANTDESK_DATA_DIR": str(data_dir), "QUANTDESK_LOG_LEVEL": "info", "QUANTDESK_LOG_JSON": "1"}
+    out = subprocess.run(
+        [sys.executable, "-m", "quantdesk.runtime.cli.main", "data", "list"], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    events = [json.loads(line) for line in out.stderr.splitlines()]
+    imported = [(e["symbol"], e["valid"], e["missing_bars"]) for e in events if e["event"] == "bars imported"]
+    assert imported == [("AAPL", 3270, 0), ("GOOG", 2148, 0), ("IBM", 3270, 0), ("MSFT", 3270, 0), ("EURUSD", 6225, 15)]
+    assert {e["level"] for e in events} == {"info"}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import structlog
 
 from quantdesk.data.calendars import get_calendar
 from quantdesk.data.catalog import Catalog, SeriesMeta, WriteResult
@@ -15,6 +16,7 @@ from quantdesk.data.validation import ValidationReport, validate, write_quaranti
 from quantdesk.model import Symbol, Timeframe
 
 ASSET_CLASS_OF_CALENDAR = {"XNYS": "equity", "FX": "fx", "24/7": "crypto"}
+_log = structlog.stdlib.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,16 @@ def ingest_rows(
     else:
         quarantined = write_quarantine(report, target)
     written = catalog.write(symbol, timeframe, report.clean, meta) if len(report.clean) else None
+    _log.info(
+        "bars imported",
+        symbol=symbol,
+        timeframe=str(timeframe),
+        source=meta.source,
+        valid=len(report.clean),
+        quarantined=len(report.quarantine),
+        missing_bars=report.counts.get("gap", 0),
+        added=written.added if written else 0,
+    )
     return IngestResult(symbol, timeframe, meta.calendar, report, written, quarantined)
 
 
