@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from quantdesk.backtest import backtest
@@ -41,8 +40,7 @@ def assert_parity(result, portfolio) -> None:
     np.testing.assert_allclose(fills["quantity"].to_numpy(), records["size"], rtol=1e-9, atol=0)
     np.testing.assert_allclose(fills["price"].to_numpy(), records["price"], rtol=1e-9, atol=0)
     np.testing.assert_allclose(fills["fee"].to_numpy(), records["fees"], rtol=1e-9, atol=1e-12)
-    value = portfolio.value()
-    value = value.to_numpy() if isinstance(value, pd.Series) else value.to_numpy()[:, 0]
+    value = np.asarray(portfolio.value()).reshape(len(result.equity), -1)[:, 0]
     np.testing.assert_allclose(result.equity.to_numpy(), value, rtol=1e-9, atol=0)
 
 
@@ -73,5 +71,4 @@ def test_to_vectorbt_gives_the_same_final_value(bundled_catalog) -> None:
     strategy = get_strategy("trend_following")(symbols=["MSFT"])
     bars = load_panel(bundled_catalog, ["MSFT"], "1d", adjustment="adjusted")
     result = backtest(strategy, bars, costs=Costs.of(fees=0.001))
-    final = np.asarray(result.to_vectorbt().final_value()).ravel()
-    assert final.tolist() == [pytest.approx(result.final_equity, rel=1e-9)]
+    assert result.to_vectorbt().final_value() == pytest.approx(result.final_equity, rel=1e-9)

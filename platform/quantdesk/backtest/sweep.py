@@ -190,12 +190,27 @@ def _general(
                 bar.update(len(batch_rows))
         else:
             import multiprocessing
+            import threading
 
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            # fork is fastest, but forking a process that runs other threads (a Jupyter kernel) is unsafe
+            method = "fork" if threading.active_count() == 1 else "forkserver"
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
                 for batch_rows in pool.map(_run_general, jobs):
                     rows.extend(batch_rows)
                     bar.update(len(batch_rows))
     return {name: np.array([row[name] for row in rows], dtype=np.float64) for name in METRIC_NAMES}
+
+
+def best_params(table: pd.DataFrame, metric: str = "sharpe", *, highest: bool = True) -> dict[str, Any]:
+    """The parameters of the best row of a sweep by ``metric``, as plain Python values."""
+    if metric not in table.columns:
+        raise BacktestError(f"unknown metric {metric!r}: choose one of {', '.join(METRIC_NAMES)}")
+    ranked = table[metric].astype(float)
+    if ranked.isna().all():
+        raise BacktestError(f"no combination has a {metric}")
+    best = ranked.idxmax() if highest else ranked.idxmin()
+    values = {name: table.at[best, name] for name in table.columns if name not in METRIC_NAMES}
+    return {name: value.item() if hasattr(value, "item") else value for name, value in values.items()}
 
 
 def parse_grid(specs: Sequence[str]) -> dict[str, list[Any]]:

@@ -36,12 +36,16 @@ def vectorbt_portfolio(
         order_weights(weights, allow_short=allow_short, leverage=leverage), index=bars.index, columns=symbols
     )
     grouped = len(symbols) > 1
+    close, open_ = bars["close"][symbols], bars["open"][symbols]
+    if not grouped:  # one symbol: plain Series, so vectorbt reports scalars
+        close, open_, orders = close[symbols[0]], open_[symbols[0]], orders[symbols[0]]
+    spacing = pd.Series(bars.index).diff().median()
     return vbt.Portfolio.from_orders(
-        close=bars["close"][symbols],
+        close=close,
         size=orders,
         size_type="targetpercent",
         direction="both",
-        price=bars["open"][symbols],
+        price=open_,
         val_price=-np.inf,  # value the account at the previous close: what is known when deciding
         fees=costs.fees.rate,
         fixed_fees=costs.fees.fixed,
@@ -52,6 +56,7 @@ def vectorbt_portfolio(
         call_seq="auto" if grouped else None,
         ffill_val_price=True,
         update_value=False,
+        freq=spacing if pd.notna(spacing) else None,
     )
 
 

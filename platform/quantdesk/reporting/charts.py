@@ -15,6 +15,12 @@ import pandas as pd
 _HEIGHT = 260
 
 
+def _naive(index: pd.DatetimeIndex | pd.Series) -> pd.DatetimeIndex:
+    # Bokeh's datetime axis is UTC already; handing it naive UTC times avoids its time-zone warning
+    values = pd.DatetimeIndex(index)
+    return values.tz_convert("UTC").tz_localize(None) if values.tz is not None else values
+
+
 def backtest_figure(result: Any, *, width: int = 900) -> Any:
     """A Bokeh column: price (with fills), equity vs buy-and-hold, drawdown; shared, zoomable time axis."""
     from bokeh.layouts import column
@@ -31,10 +37,10 @@ def backtest_figure(result: Any, *, width: int = 900) -> Any:
         height=_HEIGHT,
         tools=tools,
     )
-    price.line(result.bars.index, result.bars["close"][symbol], color="#444444", legend_label="close")
+    price.line(_naive(result.bars.index), result.bars["close"][symbol], color="#444444", legend_label="close")
     for side, color, marker in (("buy", "#2ca02c", "triangle"), ("sell", "#d62728", "inverted_triangle")):
         fills = result.fills[(result.fills["side"] == side) & (result.fills["symbol"] == symbol)]
-        price.scatter(fills["ts"], fills["price"], marker=marker, size=8, color=color, legend_label=side)
+        price.scatter(_naive(fills["ts"]), fills["price"], marker=marker, size=8, color=color, legend_label=side)
     price.legend.location = "top_left"
     price.legend.click_policy = "hide"
 
@@ -46,15 +52,17 @@ def backtest_figure(result: Any, *, width: int = 900) -> Any:
         tools=tools,
         x_range=price.x_range,
     )
-    equity.line(result.equity.index, result.equity, color="#1f77b4", legend_label=result.strategy, line_width=2)
+    equity.line(_naive(result.equity.index), result.equity, color="#1f77b4", legend_label=result.strategy, line_width=2)
     if result.benchmark is not None:
-        equity.line(result.benchmark.equity.index, result.benchmark.equity, color="#999999", legend_label="buy & hold")
+        equity.line(
+            _naive(result.benchmark.equity.index), result.benchmark.equity, color="#999999", legend_label="buy & hold"
+        )
     equity.add_tools(HoverTool(tooltips=[("time", "@x{%F}"), ("equity", "@y{0,0.00}")], formatters={"@x": "datetime"}))
     equity.legend.location = "top_left"
 
     drawdown = figure(title="Drawdown", x_axis_type="datetime", width=width, height=_HEIGHT // 2 + 40, tools=tools,
                       x_range=price.x_range)  # fmt: skip
-    drawdown.varea(result.drawdown.index, 0.0, result.drawdown, color="#d62728", alpha=0.4)
+    drawdown.varea(_naive(result.drawdown.index), 0.0, result.drawdown, color="#d62728", alpha=0.4)
     return column(price, equity, drawdown)
 
 

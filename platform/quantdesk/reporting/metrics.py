@@ -266,15 +266,16 @@ class Metrics:
     max_drawdown_span: pd.Timedelta | None
 
     def to_dict(self) -> dict[str, float | int | None]:
-        """The fields as JSON-safe numbers: NaN and ±inf become None, the span its length in seconds."""
+        """The fields as JSON-safe numbers: NaN and ±inf become None; the drawdown span becomes
+        ``max_drawdown_days`` (its length in days)."""
         out: dict[str, float | int | None] = {}
         for field in fields(self):
-            value = getattr(self, field.name)
-            if isinstance(value, pd.Timedelta):
-                value = value.total_seconds()
+            name, value = field.name, getattr(self, field.name)
+            if name == "max_drawdown_span":
+                name, value = "max_drawdown_days", None if value is None else value / pd.Timedelta(days=1)
             if isinstance(value, float) and not math.isfinite(value):
                 value = None
-            out[field.name] = value
+            out[name] = value
         return out
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from quantdesk.backtest import backtest
-from quantdesk.backtest.sweep import expand_grid, parse_grid, sweep
+from quantdesk.backtest.sweep import best_params, expand_grid, parse_grid, sweep
 from quantdesk.data.panel import load_panel, single
 from quantdesk.data.synthetic import synthetic_bars
 from quantdesk.execution.costs import Costs
@@ -87,3 +87,16 @@ def test_unknown_grid_parameter_and_all_invalid_combinations_are_refused() -> No
         sweep(strategy, bars, {"speed": [1]}, progress=False)
     with pytest.raises(InvalidParams, match="no valid parameter combination"):
         sweep(strategy, bars, {"fast": [50], "slow": [20]}, progress=False)
+
+
+def test_best_params_are_plain_python_values_of_the_top_row() -> None:
+    bars = single(synthetic_bars(3_000, seed=2, symbol="SYNTH"), "SYNTH")
+    strategy = get_strategy("trend_following")(symbols=["SYNTH"])
+    table = sweep(strategy, bars, {"fast": [5, 10], "slow": [20, 40], "kind": ["sma", "ema"]}, progress=False)
+    best = best_params(table, "sharpe")
+    top = table.sort_values("sharpe", ascending=False).iloc[0]
+    assert best == {"fast": int(top["fast"]), "slow": int(top["slow"]), "kind": top["kind"]}
+    assert all(type(v) in (int, str) for v in best.values())
+    assert backtest(strategy.with_params(**best), bars, benchmark=False).metrics.sharpe == pytest.approx(
+        top["sharpe"], rel=1e-12
+    )

@@ -316,7 +316,7 @@ def test_to_dict_is_json_safe() -> None:
     data = m.to_dict()
     assert data["sharpe"] is None
     assert data["profit_factor"] is None  # +inf: profit and no loss
-    assert data["max_drawdown_span"] == 0.0
+    assert data["max_drawdown_days"] == 0.0
     assert data["trades"] == 2
     json.dumps(data, allow_nan=False)
 

@@ -84,10 +84,10 @@ def _metric(name: str, value: float) -> str:
         return "—"
     if name in _PERCENT:
         return f"{value:.2%}"
-    if name in {"trades", "max_drawdown_duration"}:
+    if name in {"trades", "max_drawdown_duration", "fills"}:
         return f"{value:,.0f}"
-    if name == "max_drawdown_span":
-        return f"{value / 86_400:,.0f} days"
+    if name == "max_drawdown_days":
+        return f"{value:,.0f} days"
     return f"{value:,.2f}" if abs(value) >= 100 else f"{value:.3f}"
 
 
