@@ -12,6 +12,7 @@ import itertools
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -87,10 +88,11 @@ def sweep(
     if not combos:
         raise InvalidParams(f"no valid parameter combination in the grid ({skipped} rejected by {strategy.name})")
     strategy.with_params(**combos[0]).check_history(bars)
+    run = _Run(strategy, bars, costs, cash, allow_short, leverage)
     if getattr(strategy, "sweep_kernel", None) == "ma_crossover":
-        metrics = _fused_crossover(strategy, bars, combos, costs, cash, allow_short, leverage, progress)
+        metrics = _fused_crossover(run, combos, progress)
     else:
-        metrics = _general(strategy, bars, combos, costs, cash, allow_short, leverage, progress, workers)
+        metrics = _general(run, combos, progress, workers)
     table = pd.concat([pd.DataFrame(combos), pd.DataFrame(metrics)], axis=1)
     table.attrs = {"strategy": strategy.name, "skipped": skipped, "symbols": list(strategy.symbols)}
     return table
@@ -102,16 +104,20 @@ def _progress(total: int, enabled: bool, desc: str) -> Any:
     return tqdm(total=total, disable=not enabled or total < 20, desc=desc, unit="combo")
 
 
-def _fused_crossover(
-    strategy: Strategy[Any],
-    bars: pd.DataFrame,
-    combos: list[dict[str, Any]],
-    costs: Costs,
-    cash: float,
-    allow_short: bool,
-    leverage: float,
-    progress: bool,
-) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class _Run:
+    """What every combination of one sweep shares."""
+
+    strategy: Strategy[Any]
+    bars: pd.DataFrame
+    costs: Costs
+    cash: float
+    allow_short: bool
+    leverage: float
+
+
+def _fused_crossover(run: _Run, combos: list[dict[str, Any]], progress: bool) -> dict[str, np.ndarray]:
+    strategy, bars, costs, cash = run.strategy, run.bars, run.costs, run.cash
     symbol = strategy.symbols[0]
     open_ = np.ascontiguousarray(bars["open"][symbol].to_numpy(np.float64))
     close = np.ascontiguousarray(bars["close"][symbol].to_numpy(np.float64))
@@ -130,7 +136,7 @@ def _fused_crossover(
             windows = sorted({combos[k].get(n, getattr(variant.params, n)) for k in members for n in ("fast", "slow")})
             row_of = {w: r for r, w in enumerate(windows)}
             averages = np.ascontiguousarray(np.stack([variant.moving_average(close, w) for w in windows]))
-            long_w, other_w = variant.crossover_weights(allow_short=allow_short, leverage=leverage)
+            long_w, other_w = variant.crossover_weights(allow_short=run.allow_short, leverage=run.leverage)
             for start in range(0, len(members), chunk):
                 ids = members[start : start + chunk]
                 fast = np.array([row_of[combos[k].get("fast", variant.params.fast)] for k in ids], dtype=np.int64)
@@ -156,31 +162,24 @@ def _chunk_metrics(acc: np.ndarray, n_bars: int, cash: float, ppy: float) -> dic
     return {**metrics, **stats}
 
 
-def _run_general(args: tuple[Any, ...]) -> list[dict[str, float]]:
-    strategy, bars, combos, costs, cash, allow_short, leverage = args
+def _run_general(args: tuple[_Run, list[dict[str, Any]]]) -> list[dict[str, float]]:
+    run, combos = args
     rows = []
     for combo in combos:
-        variant = strategy.with_params(**combo)
-        result = simulate(variant.name, combo, bars, variant.target(bars), costs, cash, allow_short, leverage)
+        variant = run.strategy.with_params(**combo)
+        result = simulate(
+            variant.name, combo, run.bars, variant.target(run.bars), run.costs, run.cash, run.allow_short, run.leverage
+        )
         rows.append({name: getattr(result.metrics, name) for name in METRIC_NAMES})
     return rows
 
 
-def _general(
-    strategy: Strategy[Any],
-    bars: pd.DataFrame,
-    combos: list[dict[str, Any]],
-    costs: Costs,
-    cash: float,
-    allow_short: bool,
-    leverage: float,
-    progress: bool,
-    workers: int | None,
-) -> dict[str, np.ndarray]:
+def _general(run: _Run, combos: list[dict[str, Any]], progress: bool, workers: int | None) -> dict[str, np.ndarray]:
+    strategy = run.strategy
     workers = workers or min(os.cpu_count() or 1, 8)
     size = max(1, min(16, len(combos) // (workers * 4) or 1))
     batches = [combos[i : i + size] for i in range(0, len(combos), size)]
-    jobs = [(strategy, bars, batch, costs, cash, allow_short, leverage) for batch in batches]
+    jobs = [(run, batch) for batch in batches]
     rows: list[dict[str, float]] = []
     with _progress(len(combos), progress, f"sweep {strategy.name}") as bar:
         if workers == 1 or len(batches) == 1:
