@@ -29,9 +29,7 @@ def parse_adjustment(value: Adjustment | str) -> Adjustment:
         raise DataError(f"unknown price adjustment {value!r}: use 'raw' or 'adjusted'") from None
 
 
-def apply_adjustment(
-    bars: pd.DataFrame, adjustment: Adjustment | str | None, *, symbol: str = ""
-) -> pd.DataFrame:
+def apply_adjustment(bars: pd.DataFrame, adjustment: Adjustment | str | None, *, symbol: str = "") -> pd.DataFrame:
     """Return canonical OHLCV bars in the requested convention (``adj_close`` is consumed, not returned)."""
     has_adj = ADJ_CLOSE in bars.columns
     if adjustment is None:

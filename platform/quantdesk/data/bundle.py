@@ -41,9 +41,7 @@ def ensure_bundled(
         path = Path(bundle_dir) / series.file
         if series.file not in tables:
             tables[series.file] = read_table(path)
-        rows, tf = to_bar_rows(
-            tables[series.file], timeframe=series.timeframe, symbol=series.symbol, source=str(path)
-        )
+        rows, tf = to_bar_rows(tables[series.file], timeframe=series.timeframe, symbol=series.symbol, source=str(path))
         meta = SeriesMeta(calendar=series.calendar, asset_class=series.asset_class, source=series.file)
         results.append(
             ingest_rows(

@@ -79,9 +79,7 @@ def _offset_length(freq: Freq) -> pd.Timedelta:
     try:
         return pd.Timedelta(offset.nanos, unit="ns")
     except ValueError:  # months, business days: no fixed length, so no grid of labels
-        raise InvalidFrequency(
-            f"bar frequency {freq!r} has no fixed length: use e.g. 1min, 1h, 1D, 1W"
-        ) from None
+        raise InvalidFrequency(f"bar frequency {freq!r} has no fixed length: use e.g. 1min, 1h, 1D, 1W") from None
 
 
 def _step_ns(freq: Freq) -> int:
@@ -264,9 +262,7 @@ def _exchange_code(code: str) -> str:
         if candidate in names:
             return str(xc.resolve_alias(candidate))
     codes = ", ".join(sorted(set(xc.get_calendar_names(include_aliases=False)) - {ALWAYS_OPEN}))
-    raise UnknownCalendar(
-        f"unknown trading calendar {code!r}: use {FX} (24x5 forex), {ALWAYS_OPEN}, or one of {codes}"
-    )
+    raise UnknownCalendar(f"unknown trading calendar {code!r}: use {FX} (24x5 forex), {ALWAYS_OPEN}, or one of {codes}")
 
 
 def get_calendar(name: str) -> TradingCalendar:
@@ -282,7 +278,5 @@ def calendar_for_asset(asset_class: str) -> TradingCalendar:
     """The default calendar of an asset class: equity→XNYS, fx→FX, crypto and synthetic→24/7."""
     name = _ASSET_CALENDARS.get(asset_class.lower())
     if name is None:
-        raise UnknownAssetClass(
-            f"unknown asset class {asset_class!r}: use one of {', '.join(_ASSET_CALENDARS)}"
-        )
+        raise UnknownAssetClass(f"unknown asset class {asset_class!r}: use one of {', '.join(_ASSET_CALENDARS)}")
     return get_calendar(name)

@@ -158,9 +158,7 @@ class Catalog:
     def _source_timeframe(self, symbol: Symbol | str, tf: Timeframe) -> Timeframe:
         if self.has(symbol, tf):
             return tf
-        stored = [
-            Timeframe.parse(s.timeframe) for s in self._iter_series() if s.symbol == str(Symbol(str(symbol)))
-        ]
+        stored = [Timeframe.parse(s.timeframe) for s in self._iter_series() if s.symbol == str(Symbol(str(symbol)))]
         if not stored:
             raise self._unknown(symbol)
         finer = [s for s in stored if s.seconds < tf.seconds and tf.seconds % s.seconds == 0]
@@ -174,9 +172,7 @@ class Catalog:
         return UnknownSymbol(f"unknown symbol {symbol!s}: the catalog at {self.root} holds {known}")
 
     @staticmethod
-    def _read_frame(
-        path: Path, lo: pd.Timestamp | None = None, hi: pd.Timestamp | None = None
-    ) -> pd.DataFrame:
+    def _read_frame(path: Path, lo: pd.Timestamp | None = None, hi: pd.Timestamp | None = None) -> pd.DataFrame:
         filters = []
         if lo is not None:
             filters.append((INDEX_NAME, ">=", lo))
@@ -211,9 +207,7 @@ def _normalise(bars: pd.DataFrame) -> pd.DataFrame:
 def _write_atomic(path: Path, frame: pd.DataFrame, meta: SeriesMeta) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pandas(frame, preserve_index=True)
-    table = table.replace_schema_metadata(
-        {**table.schema.metadata, _META_KEY: json.dumps(asdict(meta)).encode()}
-    )
+    table = table.replace_schema_metadata({**table.schema.metadata, _META_KEY: json.dumps(asdict(meta)).encode()})
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".data-", suffix=".parquet.tmp")
     os.close(fd)
     try:

@@ -3,9 +3,9 @@
 A bar frame is a :class:`pandas.DataFrame` with
 
 * a tz-aware UTC :class:`pandas.DatetimeIndex` named ``ts`` in nanoseconds (pandas 3 defaults to
-  microseconds; the catalog and sources normalise to ``datetime64[ns, UTC]``): the bar's label, which is its open time for
-  intraday bars and the session date (midnight UTC) for daily bars; the decision made "at the close of bar t"
-  uses the bar labelled t;
+  microseconds; the catalog and sources normalise to ``datetime64[ns, UTC]``): the bar's label, which is
+  its open time for intraday bars and the session date (midnight UTC) for daily bars; the decision made
+  "at the close of bar t" uses the bar labelled t;
 * float64 columns ``open, high, low, close, volume`` in that order, and optionally ``adj_close`` (the split-
   and dividend-adjusted close supplied by the source; see :mod:`quantdesk.data.adjust`);
 * ``frame.attrs`` carrying provenance where known: ``symbol``, ``timeframe``, ``adjustment`` and

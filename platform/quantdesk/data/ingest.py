@@ -87,7 +87,9 @@ def ingest_file(
     """Import one symbol from a CSV or Parquet file (see :func:`quantdesk.data.sources.to_bar_rows`)."""
     path = Path(path)
     get_calendar(calendar)  # an unknown calendar fails before any work
-    rows, tf = to_bar_rows(read_table(path), mapping=mapping, tz=tz, timeframe=timeframe, symbol=symbol, source=str(path))
+    rows, tf = to_bar_rows(
+        read_table(path), mapping=mapping, tz=tz, timeframe=timeframe, symbol=symbol, source=str(path)
+    )
     meta = SeriesMeta(
         calendar=calendar,
         asset_class=asset_class or ASSET_CLASS_OF_CALENDAR.get(calendar, "equity"),

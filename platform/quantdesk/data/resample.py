@@ -11,9 +11,7 @@ from quantdesk.model import Timeframe
 _AGG = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum", ADJ_CLOSE: "last"}
 
 
-def resample(
-    bars: pd.DataFrame, timeframe: Timeframe | str, *, source: Timeframe | str | None = None
-) -> pd.DataFrame:
+def resample(bars: pd.DataFrame, timeframe: Timeframe | str, *, source: Timeframe | str | None = None) -> pd.DataFrame:
     """Bars of ``timeframe`` built from finer ``bars``; bins without any bar are left out, never invented.
 
     Bins are closed and labelled on the left (a bar's label is its open time; weeks start on Monday).

@@ -50,15 +50,22 @@ def read_table(path: Path | str) -> pd.DataFrame:
         raise DataFileError(f"cannot read {path}: {exc}") from None
 
 
-def resolve_columns(columns: list[str], mapping: Mapping[str, str] | None = None, *, source: str = "the file") -> dict[str, str]:
+def resolve_columns(
+    columns: list[str], mapping: Mapping[str, str] | None = None, *, source: str = "the file"
+) -> dict[str, str]:
     """Which file column feeds each canonical field: the explicit ``mapping`` first, then common names."""
     mapping = dict(mapping or {})
     unknown_fields = sorted(set(mapping) - set(FIELDS))
     if unknown_fields:
-        raise DataFileError(f"unknown field {unknown_fields[0]!r} in the column mapping; fields are {', '.join(FIELDS)}")
+        raise DataFileError(
+            f"unknown field {unknown_fields[0]!r} in the column mapping; fields are {', '.join(FIELDS)}"
+        )
     for field, column in mapping.items():
         if column not in columns:
-            raise DataFileError(f"column {column!r} (mapped to {field}) is not in {source}; its columns are {', '.join(map(str, columns))}")
+            raise DataFileError(
+                f"column {column!r} (mapped to {field}) is not in {source}; "
+                f"its columns are {', '.join(map(str, columns))}"
+            )
     resolved = dict(mapping)
     by_key = {_key(c): c for c in columns}
     for field in FIELDS:

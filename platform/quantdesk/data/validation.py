@@ -174,9 +174,7 @@ def _row_defects(
     }
 
 
-def _open(
-    ns: IntArray, valid: BoolArray, step: int, freq: Freq, calendar: TradingCalendar | None
-) -> BoolArray:
+def _open(ns: IntArray, valid: BoolArray, step: int, freq: Freq, calendar: TradingCalendar | None) -> BoolArray:
     if step > DAY_NS:
         return np.asarray(ns % DAY_NS == 0)
     if calendar is None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from quantdesk.data.calendars import (
     AlwaysOpen,
     ExchangeCalendar,
@@ -46,9 +47,7 @@ def test_xnys_daily_labels_are_exactly_the_bundled_equity_dates() -> None:
 
 
 def test_xnys_skips_holidays_and_weekends() -> None:
-    labels = ExchangeCalendar("XNYS").expected_labels(
-        pd.Timestamp("2023-12-29"), pd.Timestamp("2024-01-03"), "1D"
-    )
+    labels = ExchangeCalendar("XNYS").expected_labels(pd.Timestamp("2023-12-29"), pd.Timestamp("2024-01-03"), "1D")
     assert labels.equals(utc("2023-12-29", "2024-01-02", "2024-01-03"))
 
 
@@ -70,9 +69,7 @@ def test_xnys_is_open_rejects_closed_hours_off_grid_labels_and_nat() -> None:
         ["2024-01-02 14:30", "2024-01-02 14:29", "2024-01-06 15:00", "2024-01-02 14:30:30", None], tz="UTC"
     )
     assert ExchangeCalendar("XNYS").is_open(labels, "1min").tolist() == [True, False, False, False, False]
-    assert ExchangeCalendar("XNYS").is_open(
-        utc("2024-01-02", "2024-01-06", "2024-01-02 14:30"), "1D"
-    ).tolist() == [
+    assert ExchangeCalendar("XNYS").is_open(utc("2024-01-02", "2024-01-06", "2024-01-02 14:30"), "1D").tolist() == [
         True,
         False,
         False,
@@ -83,22 +80,16 @@ def test_fx_week_runs_sunday_to_friday_five_pm_new_york_in_winter_and_summer() -
     fx = FX24x5()
     winter = fx.expected_labels(pd.Timestamp("2017-01-06 19:00"), pd.Timestamp("2017-01-08 23:00"), "1h")
     assert winter.equals(
-        utc(
-            "2017-01-06 19:00", "2017-01-06 20:00", "2017-01-06 21:00", "2017-01-08 22:00", "2017-01-08 23:00"
-        )
+        utc("2017-01-06 19:00", "2017-01-06 20:00", "2017-01-06 21:00", "2017-01-08 22:00", "2017-01-08 23:00")
     )
     summer = fx.expected_labels(pd.Timestamp("2017-07-07 18:00"), pd.Timestamp("2017-07-09 22:00"), "1h")
     assert summer.equals(
-        utc(
-            "2017-07-07 18:00", "2017-07-07 19:00", "2017-07-07 20:00", "2017-07-09 21:00", "2017-07-09 22:00"
-        )
+        utc("2017-07-07 18:00", "2017-07-07 19:00", "2017-07-07 20:00", "2017-07-09 21:00", "2017-07-09 22:00")
     )
 
 
 def test_fx_week_that_spans_the_dst_change_closes_in_winter_time_and_opens_in_summer_time() -> None:
-    labels = FX24x5().expected_labels(
-        pd.Timestamp("2017-03-10 20:00"), pd.Timestamp("2017-03-12 22:00"), "1h"
-    )
+    labels = FX24x5().expected_labels(pd.Timestamp("2017-03-10 20:00"), pd.Timestamp("2017-03-12 22:00"), "1h")
     assert labels.equals(utc("2017-03-10 20:00", "2017-03-10 21:00", "2017-03-12 21:00", "2017-03-12 22:00"))
 
 
@@ -123,17 +114,13 @@ def test_bundled_eurusd_is_open_throughout_and_misses_only_the_christmas_bars() 
 
 
 def test_always_open_prints_every_grid_label() -> None:
-    labels = AlwaysOpen().expected_labels(
-        pd.Timestamp("2024-01-06 23:58:30"), pd.Timestamp("2024-01-07 00:02"), "1min"
-    )
+    labels = AlwaysOpen().expected_labels(pd.Timestamp("2024-01-06 23:58:30"), pd.Timestamp("2024-01-07 00:02"), "1min")
     assert labels.equals(utc("2024-01-06 23:59", "2024-01-07 00:00", "2024-01-07 00:01", "2024-01-07 00:02"))
     assert AlwaysOpen().is_open(utc("2024-01-06 12:00", "2024-01-06 12:00:01"), "1min").tolist() == [
         True,
         False,
     ]
-    assert (
-        len(AlwaysOpen().expected_labels(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"), "1D")) == 366
-    )
+    assert len(AlwaysOpen().expected_labels(pd.Timestamp("2024-01-01"), pd.Timestamp("2024-12-31"), "1D")) == 366
 
 
 def test_calendars_are_found_by_name_and_by_asset_class() -> None:
@@ -189,9 +176,7 @@ def test_calendars_model_only_intraday_and_daily_bars() -> None:
 
 
 def test_xnys_before_exchange_calendars_default_window_is_covered() -> None:
-    labels = ExchangeCalendar("XNYS").expected_labels(
-        pd.Timestamp("1987-10-16"), pd.Timestamp("1987-10-20"), "1D"
-    )
+    labels = ExchangeCalendar("XNYS").expected_labels(pd.Timestamp("1987-10-16"), pd.Timestamp("1987-10-20"), "1D")
     assert labels.equals(utc("1987-10-16", "1987-10-19", "1987-10-20"))
 
 

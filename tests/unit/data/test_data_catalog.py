@@ -78,7 +78,7 @@ def test_empty_range_and_bad_dates_are_clear_errors(tmp_path: Path) -> None:
 def test_unknown_symbol_names_what_the_catalog_holds(tmp_path: Path) -> None:
     catalog = Catalog(tmp_path)
     catalog.write("ABC", "1d", bars("2024-01-01", 5), META)
-    with pytest.raises(UnknownSymbol, match="unknown symbol XYZ: the catalog at .* holds ABC"):
+    with pytest.raises(UnknownSymbol, match=r"unknown symbol XYZ: the catalog at .* holds ABC"):
         catalog.read("XYZ", "1d", adjustment="raw")
 
 

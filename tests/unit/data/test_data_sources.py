@@ -18,7 +18,11 @@ def write(tmp_path: Path, text: str, name: str = "bars.csv") -> Path:
 
 
 def test_common_column_names_are_recognised_case_insensitively(tmp_path: Path) -> None:
-    path = write(tmp_path, "Date,Open,High,Low,Close,Adj Close,Volume\n2024-01-02,10,11,9,10.5,5.25,100\n2024-01-03,10.5,12,10,11,5.5,200\n")
+    path = write(
+        tmp_path,
+        "Date,Open,High,Low,Close,Adj Close,Volume\n"
+        "2024-01-02,10,11,9,10.5,5.25,100\n2024-01-03,10.5,12,10,11,5.5,200\n",
+    )
     rows, tf = to_bar_rows(read_table(path))
     assert str(tf) == "1d"
     assert list(rows.columns) == ["ts", "open", "high", "low", "close", "volume", "adj_close"]
@@ -35,7 +39,9 @@ def test_explicit_mapping_wins_over_guessing(tmp_path: Path) -> None:
 
 def test_mapping_to_an_unknown_column_names_the_columns(tmp_path: Path) -> None:
     path = write(tmp_path, "ts,open,high,low,close,volume\n2024-01-02,1,2,0.5,1.5,7\n")
-    with pytest.raises(DataFileError, match=r"column 'Price' \(mapped to close\) is not in .*; its columns are ts, open"):
+    with pytest.raises(
+        DataFileError, match=r"column 'Price' \(mapped to close\) is not in .*; its columns are ts, open"
+    ):
         to_bar_rows(read_table(path), mapping={"close": "Price"}, source=str(path))
 
 
@@ -52,7 +58,7 @@ def test_a_missing_required_column_says_how_to_map_it(tmp_path: Path) -> None:
 
 
 def test_missing_file_is_one_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(DataFileError, match="no such file: .*nope.csv"):
+    with pytest.raises(DataFileError, match=r"no such file: .*nope\.csv"):
         read_table(tmp_path / "nope.csv")
 
 
@@ -63,19 +69,26 @@ def test_unparsable_timestamp_names_value_and_row(tmp_path: Path) -> None:
 
 
 def test_naive_intraday_times_are_read_in_the_given_zone_and_stored_in_utc(tmp_path: Path) -> None:
-    path = write(tmp_path, "ts,open,high,low,close,volume\n2024-07-01 09:30,1,2,0.5,1.5,7\n2024-07-01 09:31,1,2,0.5,1.5,7\n")
+    path = write(
+        tmp_path, "ts,open,high,low,close,volume\n2024-07-01 09:30,1,2,0.5,1.5,7\n2024-07-01 09:31,1,2,0.5,1.5,7\n"
+    )
     rows, _ = to_bar_rows(read_table(path), tz="America/New_York")
     assert rows["ts"].iloc[0] == pd.Timestamp("2024-07-01 13:30", tz="UTC")
 
 
 def test_offsets_in_the_file_are_honoured(tmp_path: Path) -> None:
-    path = write(tmp_path, "ts,open,high,low,close,volume\n2024-01-02T09:30:00-05:00,1,2,0.5,1.5,7\n2024-01-02T09:31:00-05:00,1,2,0.5,1.5,7\n")
+    path = write(
+        tmp_path,
+        "ts,open,high,low,close,volume\n2024-01-02T09:30:00-05:00,1,2,0.5,1.5,7\n2024-01-02T09:31:00-05:00,1,2,0.5,1.5,7\n",
+    )
     rows, _ = to_bar_rows(read_table(path), tz="Asia/Tokyo")
     assert rows["ts"].iloc[0] == pd.Timestamp("2024-01-02 14:30", tz="UTC")
 
 
 def test_daily_labels_are_the_local_session_date_at_midnight_utc(tmp_path: Path) -> None:
-    path = write(tmp_path, "ts,open,high,low,close,volume\n2024-01-02 16:00,1,2,0.5,1.5,7\n2024-01-03 16:00,1,2,0.5,1.5,7\n")
+    path = write(
+        tmp_path, "ts,open,high,low,close,volume\n2024-01-02 16:00,1,2,0.5,1.5,7\n2024-01-03 16:00,1,2,0.5,1.5,7\n"
+    )
     rows, tf = to_bar_rows(read_table(path), tz="America/New_York", timeframe="1d")
     assert str(tf) == "1d"
     assert rows["ts"].tolist() == [pd.Timestamp("2024-01-02", tz="UTC"), pd.Timestamp("2024-01-03", tz="UTC")]
@@ -103,7 +116,10 @@ def test_non_numeric_cells_become_missing_values_for_validation(tmp_path: Path) 
 
 
 def test_a_multi_symbol_file_needs_a_symbol_and_keeps_only_its_rows(tmp_path: Path) -> None:
-    path = write(tmp_path, "ticker,date,open,high,low,close,volume\nAAA,2024-01-02,1,2,0.5,1.5,7\nBBB,2024-01-02,3,4,2,3,9\nAAA,2024-01-03,1,2,0.5,1.6,7\n")
+    path = write(
+        tmp_path,
+        "ticker,date,open,high,low,close,volume\nAAA,2024-01-02,1,2,0.5,1.5,7\nBBB,2024-01-02,3,4,2,3,9\nAAA,2024-01-03,1,2,0.5,1.6,7\n",
+    )
     with pytest.raises(DataFileError, match="holds symbols AAA, BBB: choose one with --symbol"):
         to_bar_rows(read_table(path))
     with pytest.raises(DataFileError, match="has no rows for CCC; it holds AAA, BBB"):
@@ -114,7 +130,14 @@ def test_a_multi_symbol_file_needs_a_symbol_and_keeps_only_its_rows(tmp_path: Pa
 
 def test_parquet_files_are_read_like_csv(tmp_path: Path) -> None:
     frame = pd.DataFrame(
-        {"time": pd.date_range("2024-01-02", periods=3, freq="1h", tz="UTC"), "open": 1.0, "high": 2.0, "low": 0.5, "close": 1.5, "volume": 3.0}
+        {
+            "time": pd.date_range("2024-01-02", periods=3, freq="1h", tz="UTC"),
+            "open": 1.0,
+            "high": 2.0,
+            "low": 0.5,
+            "close": 1.5,
+            "volume": 3.0,
+        }
     )
     path = tmp_path / "bars.parquet"
     frame.to_parquet(path)

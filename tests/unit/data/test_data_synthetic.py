@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+
 from quantdesk.data.calendars import ExchangeCalendar, get_calendar
 from quantdesk.data.errors import DataError, SyntheticSymbolError
 from quantdesk.data.synthetic import synthetic_bars
@@ -38,9 +39,7 @@ def test_frame_is_a_canonical_synthetic_bar_frame() -> None:
     bars = synthetic_bars(3, symbol="SPY.SYNTH", freq="1h", start="2024-01-02 14:30")
     assert list(bars.columns) == ["open", "high", "low", "close", "volume"]
     assert (bars.dtypes == "float64").all()
-    assert bars.index.equals(
-        pd.DatetimeIndex(["2024-01-02 15:00", "2024-01-02 16:00", "2024-01-02 17:00"], tz="UTC")
-    )
+    assert bars.index.equals(pd.DatetimeIndex(["2024-01-02 15:00", "2024-01-02 16:00", "2024-01-02 17:00"], tz="UTC"))
     assert (bars.index.name, str(bars.index.dtype)) == ("ts", "datetime64[ns, UTC]")
     assert bars.attrs == {"symbol": "SPY.SYNTH", "timeframe": "1h", "synthetic": True}
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from quantdesk.data.calendars import AlwaysOpen, ExchangeCalendar, FX24x5
 from quantdesk.data.errors import DataError, InvalidBarFrame
 from quantdesk.data.validation import Defect, ValidationReport, validate, write_quarantine
@@ -92,9 +93,7 @@ def report() -> ValidationReport:
 
 
 def test_each_defect_kind_is_quarantined_with_all_its_reasons(report: ValidationReport) -> None:
-    assert (
-        list(zip(report.quarantine["row"], report.quarantine["reason"], strict=True)) == EXPECTED_QUARANTINE
-    )
+    assert list(zip(report.quarantine["row"], report.quarantine["reason"], strict=True)) == EXPECTED_QUARANTINE
     assert list(report.quarantine.columns) == [
         "row",
         "ts",
@@ -184,9 +183,7 @@ def test_adj_close_is_checked_like_a_price_and_kept_in_clean() -> None:
 
 
 def test_infinite_values_count_as_missing() -> None:
-    frame = bars(
-        [("2024-01-02 00:00", 1.0, np.inf, 1.0, 1.0, 1.0), ("2024-01-02 00:01", 1.0, 1.0, 1.0, 1.0, -np.inf)]
-    )
+    frame = bars([("2024-01-02 00:00", 1.0, np.inf, 1.0, 1.0, 1.0), ("2024-01-02 00:01", 1.0, 1.0, 1.0, 1.0, -np.inf)])
     report = validate(frame, freq="1min", calendar=AlwaysOpen())
     assert report.quarantine["reason"].tolist() == ["missing_value", "missing_value;negative_volume"]
 
@@ -237,9 +234,7 @@ def test_provenance_attrs_are_carried_into_clean() -> None:
                        "low": [1.0], "close": [1.0], "volume": [1.0]}), "must be numbers"),
     ],
 )  # fmt: skip
-def test_a_frame_that_is_not_bar_rows_is_rejected_with_one_clear_line(
-    frame: pd.DataFrame, message: str
-) -> None:
+def test_a_frame_that_is_not_bar_rows_is_rejected_with_one_clear_line(frame: pd.DataFrame, message: str) -> None:
     with pytest.raises(InvalidBarFrame, match=message) as caught:
         validate(frame, freq="1D", calendar=None)
     assert isinstance(caught.value, DataError)
@@ -299,9 +294,7 @@ def test_quarantine_file_of_a_clean_report_is_header_only(tmp_path: Path) -> Non
 
 MINUTES = pd.Timestamp("2024-01-02", tz="UTC").value + np.arange(0, 40) * 30 * 10**9  # half of them off-grid
 VALUES = st.sampled_from([1.0, 2.0, 3.0, 0.0, -1.0, NAN])
-ROWS = st.lists(
-    st.tuples(st.integers(-1, len(MINUTES) - 1), VALUES, VALUES, VALUES, VALUES, VALUES), max_size=60
-)
+ROWS = st.lists(st.tuples(st.integers(-1, len(MINUTES) - 1), VALUES, VALUES, VALUES, VALUES, VALUES), max_size=60)
 
 
 @settings(max_examples=200, deadline=None)

@@ -1,0 +1,129 @@
+"""The market data processor of the live cycle: checks each incoming bar and keeps the trailing window.
+
+A bar that breaks a rule of :mod:`quantdesk.data.validation` (missing value, non-positive price, high/low
+against open/close, high below low, negative volume, a time not after the symbol's last bar, outside the
+calendar's sessions) is quarantined with its reasons and never reaches the strategy. Accepted bars go into
+fixed-size ring buffers, one per symbol, from which :meth:`BarProcessor.window` builds the panel that
+``Strategy.target`` reads.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from quantdesk.data.calendars import TradingCalendar
+from quantdesk.data.frames import INDEX_NAME, OHLCV
+from quantdesk.data.panel import panel
+from quantdesk.data.validation import Defect
+from quantdesk.model import Bar
+
+
+@dataclass(frozen=True)
+class QuarantinedBar:
+    """A bar refused by the processor, with every rule it broke."""
+
+    bar: Bar
+    reasons: tuple[Defect, ...]
+
+    @property
+    def reason(self) -> str:
+        return ";".join(str(r) for r in self.reasons)
+
+
+def bar_defects(bar: Bar, last_ts: pd.Timestamp | None) -> list[Defect]:
+    """The row rules of :func:`quantdesk.data.validation.validate`, for one bar against the symbol's last one."""
+    o, h, low, c, v = bar.open, bar.high, bar.low, bar.close, bar.volume
+    defects: list[Defect] = []
+    if not all(math.isfinite(x) for x in (o, h, low, c, v)):
+        return [Defect.MISSING_VALUE]
+    if min(o, h, low, c) <= 0:
+        defects.append(Defect.NON_POSITIVE_PRICE)
+    if h < max(o, c):
+        defects.append(Defect.HIGH_BELOW_OPEN_CLOSE)
+    if low > min(o, c):
+        defects.append(Defect.LOW_ABOVE_OPEN_CLOSE)
+    if h < low:
+        defects.append(Defect.HIGH_BELOW_LOW)
+    if v < 0:
+        defects.append(Defect.NEGATIVE_VOLUME)
+    if last_ts is not None and bar.ts <= last_ts:
+        defects.append(Defect.DUPLICATE_TIMESTAMP if bar.ts == last_ts else Defect.OUT_OF_ORDER)
+    return defects
+
+
+@dataclass
+class _Ring:
+    capacity: int
+    ts: np.ndarray = field(init=False)
+    values: np.ndarray = field(init=False)
+    size: int = 0
+    head: int = 0
+
+    def __post_init__(self) -> None:
+        self.ts = np.empty(self.capacity, dtype="datetime64[ns]")
+        self.values = np.empty((self.capacity, len(OHLCV)))
+
+    def push(self, bar: Bar) -> None:
+        self.ts[self.head] = np.datetime64(bar.ts.replace(tzinfo=None), "ns")
+        self.values[self.head] = (bar.open, bar.high, bar.low, bar.close, bar.volume)
+        self.head = (self.head + 1) % self.capacity
+        self.size = min(self.size + 1, self.capacity)
+
+    def frame(self) -> pd.DataFrame:
+        order = (np.arange(self.head - self.size, self.head)) % self.capacity
+        index = pd.DatetimeIndex(self.ts[order], name=INDEX_NAME).tz_localize("UTC")
+        return pd.DataFrame(self.values[order], index=index, columns=list(OHLCV))
+
+
+class BarProcessor:
+    """Validates bars as they arrive and keeps the last ``capacity`` accepted bars of each symbol."""
+
+    def __init__(
+        self,
+        symbols: Sequence[str],
+        capacity: int,
+        *,
+        calendar: TradingCalendar | None = None,
+        freq: str | None = None,
+    ) -> None:
+        if capacity < 1:
+            raise ValueError("the window must hold at least one bar")
+        self.symbols = tuple(s.upper() for s in symbols)
+        self._rings = {s: _Ring(capacity) for s in self.symbols}
+        self._last: dict[str, pd.Timestamp | None] = dict.fromkeys(self.symbols)
+        self._calendar, self._freq = calendar, freq
+        self.quarantined: list[QuarantinedBar] = []
+
+    def accept(self, bar: Bar) -> QuarantinedBar | None:
+        """Take ``bar`` into its symbol's window, or quarantine it (returned, and kept in ``quarantined``)."""
+        symbol = str(bar.symbol)
+        if symbol not in self._rings:
+            raise KeyError(f"{symbol} is not traded here ({', '.join(self.symbols)})")
+        defects = bar_defects(bar, self._last[symbol])
+        if not defects and self._calendar is not None and self._freq is not None:
+            label = pd.DatetimeIndex([bar.ts])
+            if not bool(self._calendar.is_open(label, self._freq)[0]):
+                defects.append(Defect.OUTSIDE_SESSION)
+        if defects:
+            refused = QuarantinedBar(bar, tuple(defects))
+            self.quarantined.append(refused)
+            return refused
+        self._rings[symbol].push(bar)
+        self._last[symbol] = bar.ts
+        return None
+
+    def count(self, symbol: str) -> int:
+        return self._rings[symbol.upper()].size
+
+    def ready(self, bars: int) -> bool:
+        """Whether every symbol has at least ``bars`` accepted bars."""
+        return all(ring.size >= bars for ring in self._rings.values())
+
+    def window(self) -> pd.DataFrame:
+        """The accepted bars as a panel (bars every symbol has), oldest first."""
+        return panel({s: ring.frame() for s, ring in self._rings.items()})
