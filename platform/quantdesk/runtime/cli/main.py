@@ -11,6 +11,7 @@ import click
 from quantdesk import __version__
 from quantdesk.model.errors import QuantdeskError
 from quantdesk.runtime.cli.data_commands import data
+from quantdesk.runtime.cli.db_commands import db
 from quantdesk.runtime.cli.research_commands import backtest_cmd, strategies, sweep_cmd
 
 
@@ -52,6 +53,7 @@ def cli() -> None:
 
 
 cli.add_command(data)
+cli.add_command(db)
 cli.add_command(strategies)
 cli.add_command(backtest_cmd)
 cli.add_command(sweep_cmd)

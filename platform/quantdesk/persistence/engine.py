@@ -1,0 +1,70 @@
+"""Engines and sessions: SQLite files tuned for one writer and many readers, PostgreSQL as it comes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.orm import Session, sessionmaker
+
+from quantdesk.persistence.columns import dumps
+from quantdesk.persistence.errors import PersistenceError, safe_url
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def create_engine_for(url: str) -> Engine:
+    """An :class:`Engine` for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://...``).
+
+    SQLite files get WAL journaling (readers never block the writer), enforced foreign keys, a 5 s busy
+    timeout and transactions that SQLAlchemy begins itself (so reads inside a transaction see one snapshot
+    and savepoints work); the file's folder is created. Nothing connects until the engine is used.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        shown = re.sub(r"//[^/@]*@", "//***@", url)  # never echo a password
+        raise PersistenceError(f"not a database URL: {shown!r} (expected sqlite:///path or postgresql://...)") from None
+    options: dict[str, Any] = {"json_serializer": dumps}
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    database = parsed.database or ""
+    in_memory = is_sqlite and (database in ("", ":memory:") or database.startswith("file::memory:"))
+    if is_sqlite and not in_memory:
+        Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    if not is_sqlite:
+        options["pool_pre_ping"] = True
+    try:
+        engine = create_engine(parsed, **options)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise PersistenceError(f"no driver for the database URL {safe_url(parsed)}: {exc}") from None
+    if is_sqlite:
+        _tune_sqlite(engine, wal=not in_memory)
+    return engine
+
+
+def _tune_sqlite(engine: Engine, *, wal: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # sqlite3 would BEGIN only before writes; SQLAlchemy emits BEGIN itself (the "begin" hook below)
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            if wal:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions bound to ``engine``; loaded objects stay readable after commit."""
+    return sessionmaker(bind=engine, expire_on_commit=False)

@@ -1,0 +1,66 @@
+"""One transaction over every repository: all of it is written, or none of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from quantdesk.persistence.broker_state import SimBrokerStateRepository
+from quantdesk.persistence.deployments import DeploymentRepository, StrategyVersionRepository
+from quantdesk.persistence.errors import translate
+from quantdesk.persistence.ledger import EquityRepository, PositionRepository
+from quantdesk.persistence.orders import FillRepository, OrderRepository
+from quantdesk.persistence.risk import RiskRepository
+
+
+class UnitOfWork:
+    """The repositories, all on one session (one transaction)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.orders = OrderRepository(session)
+        self.fills = FillRepository(session)
+        self.positions = PositionRepository(session)
+        self.equity = EquityRepository(session)
+        self.risk = RiskRepository(session)
+        self.deployments = DeploymentRepository(session)
+        self.strategies = StrategyVersionRepository(session)
+        self.sim_broker = SimBrokerStateRepository(session)
+
+
+@contextmanager
+def transaction(sessions: sessionmaker[Session]) -> Iterator[UnitOfWork]:
+    """``with transaction(sessions) as uow: ...``: commit when the block ends, roll back if it raises.
+
+    Database errors (unreachable, not migrated, a constraint) leave as one-line
+    :class:`~quantdesk.persistence.errors.PersistenceError`; other exceptions pass through unchanged after
+    the rollback.
+    """
+    session = sessions()
+    try:
+        yield UnitOfWork(session)
+        session.commit()
+    except SQLAlchemyError as exc:
+        _rollback(session)
+        raise translate(exc, _url(session)) from exc
+    except BaseException:
+        _rollback(session)
+        raise
+    finally:
+        session.close()
+
+
+def _rollback(session: Session) -> None:
+    with suppress(SQLAlchemyError):  # the connection is gone; the database discards the transaction itself
+        session.rollback()
+
+
+def _url(session: Session) -> URL | None:
+    try:
+        return session.get_bind().engine.url
+    except SQLAlchemyError:
+        return None
