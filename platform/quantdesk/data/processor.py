@@ -74,10 +74,12 @@ class _Ring:
         self.head = (self.head + 1) % self.capacity
         self.size = min(self.size + 1, self.capacity)
 
-    def frame(self) -> pd.DataFrame:
-        order = (np.arange(self.head - self.size, self.head)) % self.capacity
-        index = pd.DatetimeIndex(self.ts[order], name=INDEX_NAME).tz_localize("UTC")
-        return pd.DataFrame(self.values[order], index=index, columns=list(OHLCV))
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(times, values) of the held bars, oldest first."""
+        if self.size < self.capacity:
+            return self.ts[: self.size], self.values[: self.size]
+        order = np.arange(self.head, self.head + self.capacity) % self.capacity
+        return self.ts[order], self.values[order]
 
 
 class BarProcessor:
@@ -126,4 +128,16 @@ class BarProcessor:
 
     def window(self) -> pd.DataFrame:
         """The accepted bars as a panel (bars every symbol has), oldest first."""
-        return panel({s: ring.frame() for s, ring in self._rings.items()})
+        held = [ring.arrays() for ring in self._rings.values()]
+        times = held[0][0]
+        if any(len(t) != len(times) or not np.array_equal(t, times) for t, _ in held[1:]):
+            frames = {}
+            for symbol, (t, values) in zip(self.symbols, held, strict=True):
+                index = pd.DatetimeIndex(t, name=INDEX_NAME).tz_localize("UTC")
+                frames[symbol] = pd.DataFrame(values, index=index, columns=list(OHLCV))
+            return panel(frames)
+        # the common case, every symbol on the same bars: build the panel directly, field-major like panel()
+        values = np.stack([v for _, v in held], axis=2).reshape(len(times), -1)
+        columns = pd.MultiIndex.from_product([list(OHLCV), list(self.symbols)], names=["field", "symbol"])
+        index = pd.DatetimeIndex(times, name=INDEX_NAME).tz_localize("UTC")
+        return pd.DataFrame(values, index=index, columns=columns)

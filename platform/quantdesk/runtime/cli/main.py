@@ -12,7 +12,7 @@ from quantdesk import __version__
 from quantdesk.model.errors import QuantdeskError
 from quantdesk.runtime.cli.data_commands import data
 from quantdesk.runtime.cli.db_commands import db
-from quantdesk.runtime.cli.research_commands import backtest_cmd, strategies, sweep_cmd
+from quantdesk.runtime.cli.research_commands import backtest_cmd, parity_cmd, strategies, sweep_cmd
 
 
 class _Group(click.Group):
@@ -57,6 +57,7 @@ cli.add_command(db)
 cli.add_command(strategies)
 cli.add_command(backtest_cmd)
 cli.add_command(sweep_cmd)
+cli.add_command(parity_cmd)
 
 
 def main() -> None:

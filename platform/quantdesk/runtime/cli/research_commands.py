@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -183,3 +184,42 @@ def sweep_cmd(
     from quantdesk.runtime.cli.render import sweep_table
 
     sweep_table(table, top)
+
+
+@click.command("parity")
+@_research_options
+def parity_cmd(
+    strategy: str, symbols: str | None, data_file: Path | None, timeframe: str, start: str | None, end: str | None,
+    params: tuple[str, ...], fees: float, slippage: float, cash: float, adjusted: bool | None,
+    allow_short: bool, leverage: float, as_json: bool,
+) -> None:  # fmt: skip
+    """Replay STRATEGY through the live components and compare with the vectorized backtest.
+
+    The same fills (time, symbol, side, quantity, price to 1e-9 relative) and the same final equity are
+    required; exits 1 and prints the first differences otherwise.
+
+    \b
+    Example:
+      quantdesk parity pairs_arbitrage --symbols MSFT,IBM --start 2008-01-01
+    """
+    from quantdesk.execution.costs import Costs
+    from quantdesk.runtime.parity import check_parity
+
+    job = _input(strategy, symbols, data_file, timeframe, start, end, _params(params), adjusted)
+    report = check_parity(
+        job.strategy, job.bars, costs=Costs.of(fees=fees, slippage=slippage), cash=cash, timeframe=timeframe,
+        allow_short=allow_short, leverage=leverage,
+    )  # fmt: skip
+    if as_json:
+        click.echo(json.dumps(_json_safe(report.to_json()), indent=2))
+    else:
+        verdict = "PARITY OK" if report.ok else "PARITY FAILED"
+        click.echo(
+            f"{verdict}: {report.strategy} on {','.join(job.strategy.symbols)} · {len(job.bars):,} bars · "
+            f"fills backtest {len(report.backtest_fills)} / replay {len(report.replay_fills)} · final equity "
+            f"backtest {report.backtest_equity:,.2f} / replay {report.replay_equity:,.2f}"
+        )
+        for line in report.differences[:10]:
+            click.echo(f"  {line}")
+    if not report.ok:
+        sys.exit(1)

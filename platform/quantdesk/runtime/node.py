@@ -1,0 +1,180 @@
+"""The trading node: one deployment's live cycle, the same in replay, paper and live trading.
+
+On each set of bars closing together:
+
+1. the broker works our open orders against them (the simulated one fills market orders at their open),
+   and the fills reach the order book and the ledger;
+2. the data processor checks each bar; a bad bar is quarantined and the strategy is not run on it;
+3. the account is valued at the closes and the risk engine updates its state (daily loss, drawdown);
+4. the strategy's target on the trailing window (last row) becomes order intents by the engine's rules;
+5. each order passes the risk engine or is denied with a recorded reason, then goes to the order manager;
+6. events are published, and the equity snapshot is taken.
+
+Only the clock, the feed and the broker differ between modes; they are chosen by the composition root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from quantdesk.data.processor import BarProcessor, QuarantinedBar
+from quantdesk.execution.broker import BrokerPort
+from quantdesk.execution.ids import client_order_id
+from quantdesk.execution.order_manager import OrderManager
+from quantdesk.model import (
+    Bar,
+    DeploymentId,
+    Fill,
+    OrderFilled,
+    OrderSide,
+    OrderType,
+    SubmitOrder,
+    Symbol,
+    TimeInForce,
+)
+from quantdesk.portfolio import EquitySnapshot, Ledger
+from quantdesk.risk import RiskContext, RiskEngine, RiskEvent, RiskProfile
+from quantdesk.runtime.clock import SimulatedClock, WallClock
+from quantdesk.runtime.intents import TargetRules, size_orders
+from quantdesk.strategy.base import Strategy
+
+Publish = Callable[[str, Any], None]
+
+
+def permissive_profile() -> RiskProfile:
+    """Limits wide enough for any research strategy (replays and parity checks)."""
+    return RiskProfile(
+        max_weight_per_symbol=Decimal(4),
+        max_gross_exposure=Decimal(4),
+        max_orders_per_minute=100_000,
+        allow_short=True,
+        price_collar_pct=None,
+    )
+
+
+@dataclass
+class NodeStats:
+    """Counters of one run, for the health check and reports."""
+
+    bars: int = 0
+    decisions: int = 0
+    orders: int = 0
+    fills: int = 0
+    denied: int = 0
+    quarantined: int = 0
+
+
+@dataclass
+class TradingNode:
+    """Wires processor → strategy → rules → risk → order manager → broker → ledger for one deployment."""
+
+    deployment_id: str
+    strategy: Strategy[Any]
+    broker: BrokerPort
+    clock: SimulatedClock | WallClock
+    cash: Decimal
+    risk: RiskEngine
+    allow_short: bool = True
+    leverage: float = 1.0
+    window: int | None = None  # bars the strategy sees; None keeps them all (replay: full-history parity)
+    publish: Publish | None = None
+    stats: NodeStats = field(default_factory=NodeStats)
+    snapshots: list[EquitySnapshot] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.symbols = tuple(self.strategy.symbols)
+        capacity = self.window or 10_000_000
+        self.processor = BarProcessor(self.symbols, capacity=min(capacity, 10_000_000))
+        self.rules = TargetRules(self.symbols, allow_short=self.allow_short, leverage=self.leverage)
+        self.orders = OrderManager(DeploymentId(self.deployment_id), self.broker, self.clock)
+        self.ledger = Ledger(self.cash)
+        self.denials: list[RiskEvent] = []
+
+    # ------------------------------------------------------------------------------------------------------
+    def run(self, feed: Iterable[list[Bar]]) -> NodeStats:
+        for bars in feed:
+            self.on_bars(bars)
+        return self.stats
+
+    def on_bars(self, bars: list[Bar]) -> None:
+        ts = bars[0].ts
+        if isinstance(self.clock, SimulatedClock):
+            self.clock.advance_to(ts)
+        self.stats.bars += 1
+        self.broker.on_bars(bars)  # type: ignore[attr-defined]  # the venue's events go to its outbox
+        self._settle(self.broker.drain_events())  # type: ignore[attr-defined]
+        refused = [q for q in (self.processor.accept(bar) for bar in bars) if q is not None]
+        if refused:
+            self._quarantined(refused)
+            return
+        closes = {str(bar.symbol): bar.close for bar in bars}
+        marks = {Symbol(s): Decimal(repr(c)) for s, c in closes.items()}
+        equity = self.ledger.equity(marks)
+        for event in self.risk.on_equity(ts, equity):
+            self._emit("risk", event)
+        self.snapshots.append(self.ledger.snapshot(ts, marks))
+        if self.processor.count(self.symbols[0]) >= self.strategy.warmup:
+            self._decide(ts, closes, marks, equity)
+
+    # ------------------------------------------------------------------------------------------------------
+    def _settle(self, events: list[Any]) -> None:
+        report = self.orders.on_events(events)
+        for event in report.applied:
+            if isinstance(event, OrderFilled):
+                self._book(event.fill)
+            self._emit("order", event)
+
+    def _book(self, fill: Fill) -> None:
+        if self.ledger.apply(fill):
+            self.stats.fills += 1
+            self._emit("fill", fill)
+
+    def _quarantined(self, refused: list[QuarantinedBar]) -> None:
+        self.stats.quarantined += len(refused)
+        for item in refused:
+            self._emit("quarantine", item)
+
+    def _decide(self, ts: Any, closes: dict[str, float], marks: dict[Symbol, Decimal], equity: Decimal) -> None:
+        window = self.processor.window()
+        row = self.strategy.target(window).iloc[-1]
+        self.stats.decisions += 1
+        acted = self.rules.decide({s: float(row[s]) for s in self.symbols})
+        if not acted:
+            return
+        positions = {s: float(self.ledger.position(Symbol(s)).quantity) for s in self.symbols}
+        intents = size_orders(acted, positions, closes, float(self.ledger.cash), self.symbols)
+        ctx = RiskContext(
+            ts=ts,
+            equity=equity,
+            positions={Symbol(s): self.ledger.position(Symbol(s)).quantity for s in self.symbols},
+            last_prices=marks,
+            reference_prices=marks,
+        )
+        for intent in intents:
+            command = SubmitOrder(
+                client_order_id=client_order_id(self.deployment_id, ts, intent.symbol, "target"),
+                symbol=Symbol(intent.symbol),
+                side=OrderSide.BUY if intent.is_buy else OrderSide.SELL,
+                order_type=OrderType.MARKET,
+                quantity=Decimal(repr(abs(intent.quantity))),
+                ts=ts,
+                time_in_force=TimeInForce.GTC,
+                deployment_id=DeploymentId(self.deployment_id),
+            )
+            decision = self.risk.evaluate(command, ctx)
+            if not decision.approved:
+                self.stats.denied += 1
+                if decision.event is not None:
+                    self.denials.append(decision.event)
+                    self._emit("risk", decision.event)
+                continue
+            self.stats.orders += 1
+            self.orders.submit(command)
+            self._settle(self.broker.drain_events())  # type: ignore[attr-defined]
+
+    def _emit(self, topic: str, event: Any) -> None:
+        if self.publish is not None:
+            self.publish(topic, event)
