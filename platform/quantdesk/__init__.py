@@ -11,4 +11,13 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0+unknown"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "promote"]
+
+
+def __getattr__(name: str) -> object:
+    # notebook conveniences, imported on first use so that ``import quantdesk`` stays cheap
+    if name == "promote":
+        from quantdesk.runtime.promotion import promote_strategy
+
+        return promote_strategy
+    raise AttributeError(f"module 'quantdesk' has no attribute {name!r}")
