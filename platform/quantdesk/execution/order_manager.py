@@ -146,16 +146,8 @@ class OrderManager:
             stop_price=command.stop_price,
             deployment_id=self._deployment_id,
         )
-        order.apply(OrderSubmitted(cid, self._clock.now()))
         self._orders[cid] = order
-        try:
-            answer = self._broker.submit(command)
-        except BrokerRejected as exc:
-            self._settle(order, OrderRejected(cid, self._clock.now(), exc.reason))
-        except BrokerError:  # a timeout, or any failure after which the broker may have the order
-            self._unknown.add(cid)
-        else:
-            self._sync(order, answer)
+        self._send(order, command)
         return order
 
     def cancel(self, client_order_id: ClientOrderId) -> Order:
@@ -244,6 +236,47 @@ class OrderManager:
                 resolved.append(order)
         return resolved
 
+    def restore(self, orders: Iterable[Order]) -> None:
+        """Take back the orders of an earlier run (rebuilt from their stored events), before :meth:`reconcile`."""
+        for order in orders:
+            if order.deployment_id not in (None, self._deployment_id):
+                raise OrderManagerError(f"order {order.client_order_id} belongs to {order.deployment_id}")
+            self._orders[order.client_order_id] = order
+            self._fills.extend(order.fills)
+
+    def reconcile(self) -> list[Order]:
+        """Bring every open order to the broker's view after a restart: fills and endings that happened while
+        we were down are applied; an order we recorded but never got to send (the broker does not know it) is
+        sent now, once, under its id. Returns the orders that changed."""
+        changed = []
+        for order in [o for o in self._orders.values() if not o.is_terminal]:
+            before = (order.status, order.filled_quantity)
+            current = self._broker.order(order.client_order_id)
+            if current is None:
+                if order.status is _S.INITIALIZED:
+                    self._send(order, _command_of(order, self._deployment_id))
+                else:
+                    self._unknown.add(order.client_order_id)
+            else:
+                if order.status is _S.INITIALIZED:
+                    order.apply(OrderSubmitted(order.client_order_id, self._clock.now()))
+                self._sync(order, current)
+            if (order.status, order.filled_quantity) != before:
+                changed.append(order)
+        return changed
+
+    def _send(self, order: Order, command: SubmitOrder) -> None:
+        cid = order.client_order_id
+        order.apply(OrderSubmitted(cid, self._clock.now()))
+        try:
+            answer = self._broker.submit(command)
+        except BrokerRejected as exc:
+            self._settle(order, OrderRejected(cid, self._clock.now(), exc.reason))
+        except BrokerError:  # a timeout, or any failure after which the broker may have the order
+            self._unknown.add(cid)
+        else:
+            self._sync(order, answer)
+
     def _sync(self, order: Order, current: BrokerOrder) -> None:
         """Bring ``order`` to what the broker reports of it: accepted, the fills it lacks, how it ended."""
         cid = order.client_order_id
@@ -278,3 +311,18 @@ class OrderManager:
         if isinstance(event, OrderAccepted):
             return order.venue_order_id == event.venue_order_id
         return _ENDINGS.get(type(event)) is order.status
+
+
+def _command_of(order: Order, deployment_id: DeploymentId) -> SubmitOrder:
+    return SubmitOrder(
+        client_order_id=order.client_order_id,
+        symbol=order.symbol,
+        side=order.side,
+        order_type=order.order_type,
+        quantity=order.quantity,
+        ts=order.ts_init,
+        time_in_force=order.time_in_force,
+        limit_price=order.limit_price,
+        stop_price=order.stop_price,
+        deployment_id=deployment_id,
+    )

@@ -81,6 +81,10 @@ class TradingNode:
     leverage: float = 1.0
     window: int | None = None  # bars the strategy sees; None keeps them all (replay: full-history parity)
     publish: Publish | None = None
+    #: called with each order command before it is sent (make it durable there), and whenever the venue's
+    #: state may have changed (a simulated venue persists itself there)
+    before_submit: Callable[[SubmitOrder], None] | None = None
+    venue_changed: Callable[[], None] | None = None
     stats: NodeStats = field(default_factory=NodeStats)
     snapshots: list[EquitySnapshot] = field(default_factory=list)
 
@@ -105,6 +109,7 @@ class TradingNode:
             self.clock.advance_to(ts)
         self.stats.bars += 1
         self.broker.on_bars(bars)  # type: ignore[attr-defined]  # the venue's events go to its outbox
+        self._venue_changed()
         self._settle(self.broker.drain_events())  # type: ignore[attr-defined]
         refused = [q for q in (self.processor.accept(bar) for bar in bars) if q is not None]
         if refused:
@@ -172,8 +177,35 @@ class TradingNode:
                     self._emit("risk", decision.event)
                 continue
             self.stats.orders += 1
+            if self.before_submit is not None:
+                self.before_submit(command)
             self.orders.submit(command)
+            self._venue_changed()
             self._settle(self.broker.drain_events())  # type: ignore[attr-defined]
+
+    def warm_up(self, history: list[list[Bar]]) -> None:
+        """Rebuild the in-memory state of bars already acted on (after a restart): the window, and the rules'
+        memory of the last weight set per symbol, from the strategy's causal target over that history."""
+        for bars in history:
+            for bar in bars:
+                self.processor.accept(bar)
+        if history and self.processor.count(self.symbols[0]) >= self.strategy.warmup:
+            target = self.strategy.target(self.processor.window())
+            for _, row in target.iloc[self.strategy.warmup - 1 :].iterrows():
+                self.rules.decide({s: float(row[s]) for s in self.symbols})
+
+    def adopt(self, fills: Iterable[Fill]) -> None:
+        """Book fills that happened while the node was down (found by reconciliation)."""
+        for fill in fills:
+            self._book(fill)
+
+    def sync_venue(self) -> None:
+        """Apply what the venue has reported since the last look (after a cancel, say)."""
+        self._settle(self.broker.drain_events())  # type: ignore[attr-defined]
+
+    def _venue_changed(self) -> None:
+        if self.venue_changed is not None:
+            self.venue_changed()
 
     def _emit(self, topic: str, event: Any) -> None:
         if self.publish is not None:

@@ -12,6 +12,7 @@ from quantdesk import __version__
 from quantdesk.model.errors import QuantdeskError
 from quantdesk.runtime.cli.data_commands import data
 from quantdesk.runtime.cli.db_commands import db
+from quantdesk.runtime.cli.deploy_commands import deploy_cmd, kill_switch_cmd, orders_cmd, run_cmd, stop_cmd
 from quantdesk.runtime.cli.registry_commands import promote_cmd, registry
 from quantdesk.runtime.cli.research_commands import backtest_cmd, parity_cmd, strategies, sweep_cmd
 
@@ -61,6 +62,8 @@ cli.add_command(sweep_cmd)
 cli.add_command(parity_cmd)
 cli.add_command(promote_cmd)
 cli.add_command(registry)
+for command in (deploy_cmd, run_cmd, stop_cmd, kill_switch_cmd, orders_cmd):
+    cli.add_command(command)
 
 
 def main() -> None:

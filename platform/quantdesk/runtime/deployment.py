@@ -1,0 +1,220 @@
+"""Deployments: a promoted strategy version running in paper mode, durable across crashes.
+
+``create_deployment`` records a deployment of a registry version. ``DeploymentRunner`` runs it: it rebuilds
+the state of an earlier run from the database (orders from their event logs, fills, the broker's saved
+state), reconciles the orders with the broker (fills and endings that happened while it was down; an
+order recorded but never sent is sent now, once), and only then trades on. Every order is committed
+before it is sent and every bar's fills, positions, equity and progress are committed before the next
+bar; the simulated venue saves its own state whenever it changes, like an outside venue would.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from quantdesk.data.catalog import Catalog
+from quantdesk.data.feeds import ReplayFeed
+from quantdesk.data.panel import load_panel
+from quantdesk.execution.costs import Costs, PercentFee, PercentSlippage
+from quantdesk.execution.simulated import SimBrokerState, SimulatedBroker
+from quantdesk.model import DeploymentId, Order, SubmitOrder, Symbol, TradingState, UserId
+from quantdesk.persistence import (
+    Deployment,
+    PersistenceError,
+    create_engine_for,
+    session_factory,
+    transaction,
+    upgrade,
+)
+from quantdesk.portfolio import Ledger
+from quantdesk.risk import RiskEngine
+from quantdesk.runtime.clock import SimulatedClock
+from quantdesk.runtime.node import TradingNode, permissive_profile
+from quantdesk.runtime.research import resolve_adjustment
+from quantdesk.strategy.errors import StrategyError
+from quantdesk.strategy.registry import get_strategy
+
+
+def _sessions(url: str) -> Any:
+    if url.startswith("sqlite"):
+        upgrade(url)
+    return session_factory(create_engine_for(url))
+
+
+def create_deployment(
+    url: str,
+    name: str,
+    *,
+    version: int | None = None,
+    mode: str = "paper",
+    feed: str = "replay",
+    speed: float | None = None,
+    cash: float = 100_000.0,
+    user_id: str = "local",
+) -> Deployment:
+    """Record a deployment of registry version ``name`` (the latest unless ``version``)."""
+    if mode != "paper":
+        raise StrategyError(f"mode {mode!r} is not available yet: deployments run in paper mode (simulated broker)")
+    if feed != "replay":
+        raise StrategyError(f"feed {feed!r} is not available yet: use --feed replay")
+    with transaction(_sessions(url)) as uow:
+        found = uow.strategies.get_version(name, version)
+        if found is None:
+            known = sorted({v.name for v in uow.strategies.all()})
+            which = f"{name} v{version}" if version else name
+            raise StrategyError(
+                f"no promoted strategy {which} in the registry (promoted: {', '.join(known) or 'none'}); "
+                "run `quantdesk promote` first"
+            )
+        symbols = [Symbol(s) for s in found.params.get("symbols", [])]
+        return uow.deployments.create(
+            found.id, UserId(user_id), mode, symbols, Decimal(repr(float(cash))), feed=feed, speed=speed
+        )
+
+
+@dataclass
+class RunSummary:
+    deployment_id: str
+    bars: int
+    orders: int
+    fills: int
+    resumed_from: datetime | None
+    status: str
+
+
+class DeploymentRunner:
+    """Runs one deployment to the end of its data (or until stopped), resuming where it left off."""
+
+    def __init__(
+        self, url: str, deployment_id: str, catalog: Catalog, *, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self.url, self.deployment_id, self.catalog, self._sleep = url, deployment_id, catalog, sleep
+        self._sessions = _sessions(url)
+        self._saved_events: dict[str, int] = {}
+        self._saved_fills = 0
+
+    def run(self, max_bars: int | None = None) -> RunSummary:
+        dep_id = DeploymentId(self.deployment_id)
+        with transaction(self._sessions) as uow:
+            deployment = uow.deployments.get(dep_id)
+            if deployment is None:
+                raise StrategyError(f"no deployment {self.deployment_id}: see `quantdesk deploy`")
+            version = uow.strategies.get(deployment.strategy_version_id)
+            orders = uow.orders.for_deployment(dep_id)
+            fills = uow.fills.for_deployment(dep_id)
+            saved_state = uow.sim_broker.load(self.deployment_id)
+            uow.deployments.set_status(dep_id, "running")
+        if deployment.trading_state == TradingState.HALTED.value:
+            raise StrategyError(f"deployment {self.deployment_id} is halted by its kill switch; it does not trade")
+        params = {k: v for k, v in version.params.items() if k != "symbols"}
+        strategy = get_strategy(version.strategy_path)(symbols=list(version.params["symbols"]), **params)
+        adjustment = resolve_adjustment(self.catalog, strategy, None, "1d")
+        bars = load_panel(self.catalog, strategy.symbols, "1d", version.data_range_start, version.data_range_end,
+                          adjustment=adjustment)  # fmt: skip
+        costs = _costs(version.metrics.get("costs"))
+        state = SimBrokerState.from_dict(saved_state) if saved_state else SimBrokerState(cash=deployment.cash)
+        self.broker = SimulatedBroker(costs, state, account_id=self.deployment_id)
+        node = TradingNode(
+            deployment_id=self.deployment_id,
+            strategy=strategy,
+            broker=self.broker,
+            clock=SimulatedClock(),
+            cash=deployment.cash,
+            risk=RiskEngine(permissive_profile()),
+            window=len(bars),
+            before_submit=self._record_order,
+            venue_changed=self._save_venue,
+        )
+        self.node = node
+        # rebuild: fills → ledger, orders → book, then the bars already acted on → window and rules
+        node.ledger = Ledger.from_fills(deployment.cash, fills)
+        self._saved_fills = len(node.ledger.fills)
+        node.orders.restore(orders)
+        self._saved_events = {str(o.client_order_id): len(o.events) for o in orders}
+        feed = list(ReplayFeed(bars, "1d"))
+        done = 0 if deployment.last_bar_ts is None else int((bars.index <= deployment.last_bar_ts).sum())
+        if done:
+            node.clock.advance_to(feed[done - 1][0].ts)
+            node.warm_up(feed[:done])
+        # reconcile with the venue before trading again
+        node.orders.reconcile()
+        node.adopt(f for f in node.orders.fills if f.trade_id not in set(node.ledger.trade_ids))
+        self._flush(None)
+        count = 0
+        pause = None if deployment.speed is None else 86_400 / deployment.speed
+        for bars_now in feed[done:]:
+            if max_bars is not None and count >= max_bars:
+                break
+            if pause and count:
+                self._sleep(pause)
+            node.on_bars(bars_now)
+            status = self._flush(bars_now[0].ts)
+            count += 1
+            if status in ("stopped", "halted"):
+                if status == "halted":
+                    self._halt(node)
+                return RunSummary(self.deployment_id, count, len(node.orders.orders), len(node.ledger.fills),
+                                  deployment.last_bar_ts, status)  # fmt: skip
+        finished = "finished" if done + count >= len(feed) else "running"
+        with transaction(self._sessions) as uow:
+            current = uow.deployments.get(dep_id)
+            if current is not None and current.status == "running":
+                uow.deployments.set_status(dep_id, "stopped" if finished == "finished" else "running")
+        return RunSummary(self.deployment_id, count, len(node.orders.orders), len(node.ledger.fills),
+                          deployment.last_bar_ts, finished)  # fmt: skip
+
+    # ----------------------------------------------------------------------------------------------------
+    def _record_order(self, command: SubmitOrder) -> None:
+        cid = str(command.client_order_id)
+        if cid in self._saved_events:
+            return  # decided again after a restart: the order exists (and the broker recognises its id)
+        order = Order.from_command(command)
+        with transaction(self._sessions) as uow:
+            uow.orders.add(order, DeploymentId(self.deployment_id), "target")
+        self._saved_events[cid] = 0
+
+    def _save_venue(self) -> None:
+        with transaction(self._sessions) as uow:
+            uow.sim_broker.save(self.deployment_id, self.broker.state.to_dict())
+
+    def _flush(self, bar_ts: datetime | None) -> str:
+        node, dep_id = self.node, DeploymentId(self.deployment_id)
+        with transaction(self._sessions) as uow:
+            for cid, order in node.orders.orders.items():
+                key = str(cid)  # every order was recorded before it was sent (or restored from the database)
+                for event in order.events[self._saved_events[key] :]:
+                    uow.orders.append_event(event)
+                self._saved_events[key] = len(order.events)
+            for fill in node.ledger.fills[self._saved_fills :]:
+                uow.fills.add(fill, dep_id)
+            self._saved_fills = len(node.ledger.fills)
+            for symbol in node.symbols:
+                uow.positions.save(dep_id, node.ledger.position(Symbol(symbol)))
+            if bar_ts is not None and node.snapshots:
+                snap = node.snapshots[-1]
+                uow.equity.snapshot(dep_id, snap.ts, snap.cash, snap.equity)
+                uow.deployments.set_last_bar(dep_id, bar_ts)
+            current = uow.deployments.get(dep_id)
+        if current is None:
+            raise PersistenceError(f"deployment {self.deployment_id} disappeared from the database")
+        return "halted" if current.trading_state == TradingState.HALTED.value else current.status
+
+    def _halt(self, node: TradingNode) -> None:
+        node.risk.kill("kill switch", node.clock.now())
+        node.orders.cancel_all()
+        self._save_venue()
+        node.sync_venue()
+        self._flush(None)
+        with transaction(self._sessions) as uow:
+            uow.deployments.set_status(DeploymentId(self.deployment_id), "halted")
+
+
+def _costs(saved: dict[str, Any] | None) -> Costs:
+    if not saved:
+        return Costs.of(fees=0.001)
+    return Costs(PercentFee(**saved.get("fees", {})), PercentSlippage(**saved.get("slippage", {})))
