@@ -26,7 +26,7 @@ class _Group(click.Group):
         except QuantdeskError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
-        except (KeyboardInterrupt, click.exceptions.Exit, click.ClickException, SystemExit):
+        except (KeyboardInterrupt, click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
         except Exception as exc:  # a bug, not the user's mistake: one line unless debugging
             if logging.getLogger().isEnabledFor(logging.DEBUG):

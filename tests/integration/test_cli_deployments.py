@@ -1,0 +1,109 @@
+"""Deployments from the command line: deploy, run in steps, orders, stop, and the kill switch."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from quantdesk.model import DeploymentId
+from quantdesk.persistence import create_engine_for, session_factory, transaction, upgrade
+
+
+def register(url: str) -> None:
+    upgrade(url)
+    with transaction(session_factory(create_engine_for(url))) as uow:
+        uow.strategies.create(
+            "mr",
+            "strategies.mean_reversion:MeanReversion",
+            params={"window": 10, "entry": 1.5, "exit": 0.2, "symbols": ["IBM"]},
+            code_hash="test",
+            data_range_start=datetime(2012, 1, 1, tzinfo=UTC),
+            data_range_end=datetime(2013, 3, 1, tzinfo=UTC),
+            metrics={"costs": {"fees": {"rate": 0.001, "fixed": 0.0}, "slippage": {"rate": 0.0}}},
+        )
+
+
+def cli(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QUANTDESK_DATA_DIR": str(data_dir)}
+    command = [sys.executable, "-m", "quantdesk.runtime.cli.main", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, input=stdin)
+
+
+def test_deploy_run_in_two_steps_and_list_orders(data_dir: Path) -> None:
+    register(f"sqlite:///{data_dir / 'quantdesk.db'}")
+    deployed = cli(data_dir, "deploy", "mr")
+    assert deployed.returncode == 0, deployed.stderr
+    dep = deployed.stdout.strip()
+    assert dep.startswith("dep-")
+    first = cli(data_dir, "run", dep, "--max-bars", "100")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith(f"{dep}: 100 bars")
+    second = cli(data_dir, "run", dep)
+    assert second.returncode == 0, second.stderr
+    assert "resumed after 2012-05-" in second.stdout
+    assert second.stdout.strip().endswith("finished")
+    orders = json.loads(cli(data_dir, "orders", dep, "--json").stdout)
+    assert len(orders) > 5
+    assert {o["status"] for o in orders} <= {"filled", "canceled"}
+    # a canceled one is a buy cut to the cash there was at the open (the rest is canceled, as in the backtest)
+    assert all(o["side"] == "buy" and float(o["filled_quantity"]) > 0 for o in orders if o["status"] == "canceled")
+    assert all(o["client_order_id"].startswith(f"{dep}:2012") or o["client_order_id"].startswith(f"{dep}:2013")
+               for o in orders)  # fmt: skip
+
+
+def test_unknown_registry_name_and_unknown_deployment_are_one_line_errors(data_dir: Path) -> None:
+    register(f"sqlite:///{data_dir / 'quantdesk.db'}")
+    missing = cli(data_dir, "deploy", "nope")
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == (
+        "error: no promoted strategy nope in the registry (promoted: mr); run `quantdesk promote` first"
+    )
+    assert cli(data_dir, "run", "dep-000000000000").stderr.strip() == (
+        "error: no deployment dep-000000000000: see `quantdesk deploy`"
+    )
+    assert cli(data_dir, "deploy", "mr", "--mode", "live").returncode == 2
+
+
+def test_kill_switch_asks_first_then_halts_and_cancels_open_orders(data_dir: Path) -> None:
+    url = f"sqlite:///{data_dir / 'quantdesk.db'}"
+    register(url)
+    dep = cli(data_dir, "deploy", "mr").stdout.strip()
+    declined = cli(data_dir, "kill-switch", dep, stdin="n\n")
+    assert declined.returncode == 1  # click aborts when the confirmation is refused
+    assert "Halt trading and cancel every open order" in declined.stdout
+    assert cli(data_dir, "run", dep, "--max-bars", "60").returncode == 0
+    confirmed = cli(data_dir, "kill-switch", dep, "--yes")
+    assert confirmed.returncode == 0
+    assert "kill switch on (HALTED)" in confirmed.stdout
+    refused = cli(data_dir, "run", dep)
+    assert refused.returncode == 2
+    assert "is halted by its kill switch" in refused.stderr
+    with transaction(session_factory(create_engine_for(url))) as uow:
+        deployment = uow.deployments.get(DeploymentId(dep))
+        open_orders = uow.orders.open_orders(DeploymentId(dep))
+    assert deployment.trading_state == "halted"
+    assert open_orders == []
+
+
+def test_stop_request_is_honoured_at_the_next_bar_and_a_later_run_resumes(data_dir: Path) -> None:
+    register(f"sqlite:///{data_dir / 'quantdesk.db'}")
+    dep = cli(data_dir, "deploy", "mr", "--speed", str(86_400 * 20)).stdout.strip()  # 50 ms a bar
+    env = {**os.environ, "QUANTDESK_DATA_DIR": str(data_dir)}
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "quantdesk.runtime.cli.main", "run", dep], env=env, stdout=subprocess.PIPE, text=True
+    )
+    time.sleep(4.0)
+    assert cli(data_dir, "stop", dep).stdout.strip() == f"{dep}: stop requested"
+    out, _ = runner.communicate(timeout=60)
+    assert runner.returncode == 0
+    assert out.strip().endswith("stopped")
+    done = int(out.split(": ")[1].split(" bars")[0])
+    assert 0 < done < 290  # stopped part-way through the 2012-01..2013-03 bars
+    resumed = cli(data_dir, "run", dep)
+    assert "resumed after" in resumed.stdout
+    assert resumed.stdout.strip().endswith("finished")
