@@ -23,6 +23,7 @@ from quantdesk.model import (
     Bar,
     ClientOrderId,
     DeploymentId,
+    Order,
     OrderAccepted,
     OrderCanceled,
     OrderFilled,
@@ -269,3 +270,47 @@ def test_fills_of_a_partially_filled_order_are_adopted_in_full() -> None:
     assert report.applied == ()
     assert report.skipped == ()
     assert [fill.quantity for fill in manager.fills] == [D("10.0"), D("10.0")]
+
+
+def rebuilt(order: Order) -> Order:
+    """The order as a restart rebuilds it from its stored events."""
+    copy = Order.from_command(command(quantity=str(order.quantity)))
+    for event in order.events:
+        copy.apply(event)
+    return copy
+
+
+def test_restart_adopts_fills_that_happened_while_the_manager_was_down() -> None:
+    venue = sim()
+    first = OrderManager(DEPLOYMENT, venue, FixedClock())
+    placed = first.submit(command())
+    venue.on_bar(bar(1))  # the fill happens; the manager that sent the order is gone before hearing of it
+    restarted = OrderManager(DEPLOYMENT, venue, FixedClock(T0 + timedelta(days=2)))
+    restarted.restore([rebuilt(placed)])
+    changed = restarted.reconcile()
+    (order,) = changed
+    assert order.status is OrderStatus.FILLED
+    assert [f.trade_id for f in restarted.fills] == [f.trade_id for f in venue.fills()]
+    assert restarted.reconcile() == []  # nothing more to learn
+
+
+def test_restart_sends_once_an_order_that_was_recorded_but_never_sent() -> None:
+    venue = sim()
+    recorded = Order.from_command(command())  # committed, then the process died before sending it
+    manager = OrderManager(DEPLOYMENT, venue, FixedClock())
+    manager.restore([recorded])
+    (order,) = manager.reconcile()
+    assert order.status is OrderStatus.ACCEPTED
+    assert len(venue.open_orders()) == 1
+    assert manager.submit(command()) is order  # deciding again after the restart does not send it twice
+    assert len(venue.open_orders()) == 1
+
+
+def test_restart_recognises_an_order_the_venue_got_before_the_crash() -> None:
+    venue = sim()
+    venue.submit(command())  # the venue has it; our record never got past INITIALIZED
+    manager = OrderManager(DEPLOYMENT, venue, FixedClock())
+    manager.restore([Order.from_command(command())])
+    (order,) = manager.reconcile()
+    assert order.status is OrderStatus.ACCEPTED
+    assert len(venue.open_orders()) == 1
