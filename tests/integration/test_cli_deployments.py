@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -107,3 +108,34 @@ def test_stop_request_is_honoured_at_the_next_bar_and_a_later_run_resumes(data_d
     resumed = cli(data_dir, "run", dep)
     assert "resumed after" in resumed.stdout
     assert resumed.stdout.strip().endswith("finished")
+
+
+def test_a_database_outage_halts_trading_instead_of_trading_unrecorded(data_dir: Path) -> None:
+    url = f"sqlite:///{data_dir / 'quantdesk.db'}"
+    register(url)
+    dep = cli(data_dir, "deploy", "mr", "--speed", str(86_400 * 20)).stdout.strip()  # 50 ms a bar
+    env = {**os.environ, "QUANTDESK_DATA_DIR": str(data_dir)}
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "quantdesk.runtime.cli.main", "run", dep],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(4.0)
+    blocker = sqlite3.connect(data_dir / "quantdesk.db", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # another process holds the database: the runner's writes now fail
+    try:
+        _, err = runner.communicate(timeout=60)
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert runner.returncode == 2
+    assert err.startswith("error: trading halted at 2012-")
+    assert "the database is unavailable" in err
+    with transaction(session_factory(create_engine_for(url))) as uow:
+        recorded = {str(o.client_order_id) for o in uow.orders.for_deployment(DeploymentId(dep))}
+    resumed = cli(data_dir, "run", dep)  # the database is back: it carries on from its records
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.strip().endswith("finished")
+    with transaction(session_factory(create_engine_for(url))) as uow:
+        after = [str(o.client_order_id) for o in uow.orders.for_deployment(DeploymentId(dep))]
+    assert recorded <= set(after)
+    assert len(set(after)) == len(after)

@@ -40,6 +40,10 @@ from quantdesk.strategy.errors import StrategyError
 from quantdesk.strategy.registry import get_strategy
 
 
+class TradingHalted(StrategyError):  # noqa: N818 - what the user is told happened
+    """Trading stopped because its records could not be written."""
+
+
 def _sessions(url: str) -> Any:
     if url.startswith("sqlite"):
         upgrade(url)
@@ -152,8 +156,16 @@ class DeploymentRunner:
                 break
             if pause and count:
                 self._sleep(pause)
-            node.on_bars(bars_now)
-            status = self._flush(bars_now[0].ts)
+            try:
+                node.on_bars(bars_now)
+                status = self._flush(bars_now[0].ts)
+            except PersistenceError as exc:
+                # never trade unrecorded: an order is written before it is sent, so none left unwritten
+                node.risk.kill(f"database unavailable: {exc}", bars_now[0].ts)
+                raise TradingHalted(
+                    f"trading halted at {bars_now[0].ts:%Y-%m-%d %H:%M}: the database is unavailable ({exc}); "
+                    "nothing was sent unrecorded; run again when the database is back"
+                ) from None
             count += 1
             if status in ("stopped", "halted"):
                 if status == "halted":
