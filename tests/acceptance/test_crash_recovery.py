@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from quantdesk.model import DeploymentId
-from quantdesk.persistence import create_engine_for, session_factory, transaction, upgrade
+from quantdesk.model import DeploymentId, UserId
+from quantdesk.persistence import RISK_PROFILE_FIELDS, create_engine_for, session_factory, transaction, upgrade
 from quantdesk.runtime.deployment import DeploymentRunner, create_deployment
 
 COSTS = {"fees": {"rate": 0.001, "fixed": 0.0}, "slippage": {"rate": 0.0005}}
@@ -33,6 +33,12 @@ def register(url: str) -> None:
             data_range_end=datetime(2013, 3, 1, tzinfo=UTC),
             metrics={"costs": COSTS},
         )
+        profile = dict.fromkeys(RISK_PROFILE_FIELDS)
+        profile.update(
+            max_weight_per_symbol=1.0, max_gross_exposure=1.0, max_orders_per_minute=60, price_collar_pct=0.1,
+            duplicate_window_seconds=0.0, allowed_symbols=[], allow_short=True,
+        )  # fmt: skip
+        uow.risk.save_profile(UserId("local"), "default", profile)
 
 
 def state(url: str, deployment: str) -> dict:

@@ -139,3 +139,27 @@ def test_a_database_outage_halts_trading_instead_of_trading_unrecorded(data_dir:
         after = [str(o.client_order_id) for o in uow.orders.for_deployment(DeploymentId(dep))]
     assert recorded <= set(after)
     assert len(set(after)) == len(after)
+
+
+def test_the_users_risk_profile_is_enforced_and_every_denial_recorded(data_dir: Path) -> None:
+    url = f"sqlite:///{data_dir / 'quantdesk.db'}"
+    register(url)
+    assert cli(data_dir, "risk", "set", "--max-order-notional", "5000").returncode == 0
+    shown = json.loads(cli(data_dir, "risk", "show", "--json").stdout)
+    assert (shown["saved"], shown["profile"]["max_order_notional"]) == (True, "5000.0")
+    dep = cli(data_dir, "deploy", "mr").stdout.strip()
+    assert cli(data_dir, "run", dep).returncode == 0
+    with transaction(session_factory(create_engine_for(url))) as uow:
+        orders = uow.orders.for_deployment(DeploymentId(dep))
+        events = uow.risk.events(DeploymentId(dep))
+    assert orders == []  # every order of a 100,000 account is larger than 5,000: none reached the broker
+    denials = [e for e in events if str(e.kind) == "denied"]
+    assert len(denials) > 5
+    assert {e.rule for e in denials} == {"MaxOrderNotional"}
+    assert "exceeds max_order_notional 5,000.00" in denials[0].reason
+
+
+def test_a_bad_risk_limit_is_one_clear_line(data_dir: Path) -> None:
+    out = cli(data_dir, "risk", "set", "--max-gross-exposure", "10")
+    assert out.returncode == 2
+    assert out.stderr.startswith("error: invalid risk profile: max_gross_exposure must be at most 4")

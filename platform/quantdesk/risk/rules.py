@@ -22,6 +22,10 @@ from quantdesk.model import OrderSide, SubmitOrder, Symbol
 from quantdesk.risk.context import ZERO, RiskContext, signed_quantity
 from quantdesk.risk.profile import RiskProfile
 
+# orders are sized from float weights (1.0 = all in), so a position at exactly the limit can come out a few
+# parts in 1e16 above it once valued in Decimal; such rounding is not a breach
+WEIGHT_TOLERANCE = Decimal("1.000000001")
+
 
 class RiskRule(Protocol):
     """A pre-trade control: ``None`` lets the order pass, a string is the reason it is denied."""
@@ -92,7 +96,7 @@ class MaxWeightPerSymbol:
             return _no_equity(ctx.equity, order)
         value = abs(ctx.position_after(order)) * price
         limit = profile.max_weight_per_symbol
-        if value <= limit * ctx.equity:
+        if value <= limit * ctx.equity * WEIGHT_TOLERANCE:
             return None
         return (
             f"{order.symbol} weight {pct(value / ctx.equity)} of equity after the order "
@@ -120,7 +124,7 @@ class MaxGrossExposure:
                 return _no_price(symbol, "max_gross_exposure")
             gross += abs(quantity) * price
         limit = profile.max_gross_exposure
-        if gross <= limit * ctx.equity:
+        if gross <= limit * ctx.equity * WEIGHT_TOLERANCE:
             return None
         return (
             f"gross exposure {pct(gross / ctx.equity)} of equity after the order "

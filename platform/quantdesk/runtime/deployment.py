@@ -32,9 +32,9 @@ from quantdesk.persistence import (
     upgrade,
 )
 from quantdesk.portfolio import Ledger
-from quantdesk.risk import RiskEngine
+from quantdesk.risk import RiskEngine, RiskEvent, RiskProfile
 from quantdesk.runtime.clock import SimulatedClock
-from quantdesk.runtime.node import TradingNode, permissive_profile
+from quantdesk.runtime.node import TradingNode
 from quantdesk.runtime.research import resolve_adjustment
 from quantdesk.strategy.errors import StrategyError
 from quantdesk.strategy.registry import get_strategy
@@ -101,6 +101,7 @@ class DeploymentRunner:
         self._sessions = _sessions(url)
         self._saved_events: dict[str, int] = {}
         self._saved_fills = 0
+        self._risk_events: list[RiskEvent] = []
 
     def run(self, max_bars: int | None = None) -> RunSummary:
         dep_id = DeploymentId(self.deployment_id)
@@ -112,6 +113,7 @@ class DeploymentRunner:
             orders = uow.orders.for_deployment(dep_id)
             fills = uow.fills.for_deployment(dep_id)
             saved_state = uow.sim_broker.load(self.deployment_id)
+            found = uow.risk.find_profile(deployment.user_id)
             uow.deployments.set_status(dep_id, "running")
         if deployment.trading_state == TradingState.HALTED.value:
             raise StrategyError(f"deployment {self.deployment_id} is halted by its kill switch; it does not trade")
@@ -129,10 +131,11 @@ class DeploymentRunner:
             broker=self.broker,
             clock=SimulatedClock(),
             cash=deployment.cash,
-            risk=RiskEngine(permissive_profile()),
+            risk=RiskEngine(RiskProfile.from_dict(found[1]) if found else RiskProfile()),
             window=len(bars),
             before_submit=self._record_order,
             venue_changed=self._save_venue,
+            publish=self._collect,
         )
         self.node = node
         # rebuild: fills → ledger, orders → book, then the bars already acted on → window and rules
@@ -190,6 +193,10 @@ class DeploymentRunner:
             uow.orders.add(order, DeploymentId(self.deployment_id), "target")
         self._saved_events[cid] = 0
 
+    def _collect(self, topic: str, event: Any) -> None:
+        if topic == "risk":
+            self._risk_events.append(event)
+
     def _save_venue(self) -> None:
         with transaction(self._sessions) as uow:
             uow.sim_broker.save(self.deployment_id, self.broker.state.to_dict())
@@ -207,17 +214,22 @@ class DeploymentRunner:
             self._saved_fills = len(node.ledger.fills)
             for symbol in node.symbols:
                 uow.positions.save(dep_id, node.ledger.position(Symbol(symbol)))
+            for event in self._risk_events:
+                uow.risk.record_event(
+                    dep_id, event.ts, str(event.kind), rule=event.rule, reason=event.reason, details=event.details
+                )
             if bar_ts is not None and node.snapshots:
                 snap = node.snapshots[-1]
                 uow.equity.snapshot(dep_id, snap.ts, snap.cash, snap.equity)
                 uow.deployments.set_last_bar(dep_id, bar_ts)
             current = uow.deployments.get(dep_id)
+        self._risk_events.clear()
         if current is None:
             raise PersistenceError(f"deployment {self.deployment_id} disappeared from the database")
         return "halted" if current.trading_state == TradingState.HALTED.value else current.status
 
     def _halt(self, node: TradingNode) -> None:
-        node.risk.kill("kill switch", node.clock.now())
+        self._risk_events.append(node.risk.kill("kill switch", node.clock.now()))
         node.orders.cancel_all()
         self._save_venue()
         node.sync_venue()

@@ -15,6 +15,7 @@ from quantdesk.runtime.cli.db_commands import db
 from quantdesk.runtime.cli.deploy_commands import deploy_cmd, kill_switch_cmd, orders_cmd, run_cmd, stop_cmd
 from quantdesk.runtime.cli.registry_commands import promote_cmd, registry
 from quantdesk.runtime.cli.research_commands import backtest_cmd, parity_cmd, strategies, sweep_cmd
+from quantdesk.runtime.cli.risk_commands import risk
 
 
 class _Group(click.Group):
@@ -62,6 +63,7 @@ cli.add_command(sweep_cmd)
 cli.add_command(parity_cmd)
 cli.add_command(promote_cmd)
 cli.add_command(registry)
+cli.add_command(risk)
 for command in (deploy_cmd, run_cmd, stop_cmd, kill_switch_cmd, orders_cmd):
     cli.add_command(command)
 
