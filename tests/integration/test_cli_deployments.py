@@ -29,6 +29,18 @@ def register(url: str) -> None:
         )
 
 
+def wait_for_progress(url: str, dep: str, timeout: float = 90.0) -> None:
+    """Until the runner has committed at least one bar (its start-up can take seconds on a busy machine)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with transaction(session_factory(create_engine_for(url))) as uow:
+            deployment = uow.deployments.get(DeploymentId(dep))
+        if deployment is not None and deployment.last_bar_ts is not None:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"deployment {dep} made no progress in {timeout} s")
+
+
 def cli(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QUANTDESK_DATA_DIR": str(data_dir)}
     command = [sys.executable, "-m", "quantdesk.runtime.cli.main", *args]
@@ -98,7 +110,7 @@ def test_stop_request_is_honoured_at_the_next_bar_and_a_later_run_resumes(data_d
     runner = subprocess.Popen(
         [sys.executable, "-m", "quantdesk.runtime.cli.main", "run", dep], env=env, stdout=subprocess.PIPE, text=True
     )
-    time.sleep(4.0)
+    wait_for_progress(f"sqlite:///{data_dir / 'quantdesk.db'}", dep)
     assert cli(data_dir, "stop", dep).stdout.strip() == f"{dep}: stop requested"
     out, _ = runner.communicate(timeout=60)
     assert runner.returncode == 0
@@ -119,7 +131,7 @@ def test_a_database_outage_halts_trading_instead_of_trading_unrecorded(data_dir:
         [sys.executable, "-m", "quantdesk.runtime.cli.main", "run", dep],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    time.sleep(4.0)
+    wait_for_progress(url, dep)
     blocker = sqlite3.connect(data_dir / "quantdesk.db", isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")  # another process holds the database: the runner's writes now fail
     try:

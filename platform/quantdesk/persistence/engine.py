@@ -62,7 +62,10 @@ def _tune_sqlite(engine: Engine, *, wal: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front: a transaction that reads and then writes would otherwise
+        # fail at once (SQLITE_BUSY, no waiting) when another process wrote in between, as a runner does
+        # on every bar while `quantdesk stop` or the API update the same database
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
