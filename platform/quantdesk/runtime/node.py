@@ -2,10 +2,12 @@
 
 On each set of bars closing together:
 
-1. the broker works our open orders against them (the simulated one fills market orders at their open),
-   and the fills reach the order book and the ledger;
-2. the data processor checks each bar; a bad bar is quarantined and the strategy is not run on it;
-3. the account is valued at the closes and the risk engine updates its state (daily loss, drawdown);
+1. the data processor checks each bar; a bad bar is quarantined, and neither the venue nor the strategy
+   sees it;
+2. the broker works our open orders against the good bars (the simulated one fills market orders at their
+   open), and the fills reach the order book, the ledger and the position protections;
+3. the account is valued at the closes, the risk engine updates its state (daily loss, drawdown) and the
+   protections (stop-loss, take-profit, trailing stop) decide their exits;
 4. the strategy's target on the trailing window (last row) becomes order intents by the engine's rules;
 5. each order passes the risk engine or is denied with a recorded reason, then goes to the order manager;
 6. events are published, and the equity snapshot is taken.
@@ -36,7 +38,7 @@ from quantdesk.model import (
     TimeInForce,
 )
 from quantdesk.portfolio import EquitySnapshot, Ledger
-from quantdesk.risk import RiskContext, RiskEngine, RiskEvent, RiskProfile
+from quantdesk.risk import ProtectionTracker, RiskContext, RiskEngine, RiskEvent, RiskProfile
 from quantdesk.runtime.clock import SimulatedClock, WallClock
 from quantdesk.runtime.intents import TargetRules, size_orders
 from quantdesk.strategy.base import Strategy
@@ -96,6 +98,7 @@ class TradingNode:
         self.orders = OrderManager(DeploymentId(self.deployment_id), self.broker, self.clock)
         self.ledger = Ledger(self.cash)
         self.denials: list[RiskEvent] = []
+        self.protections = ProtectionTracker(self.risk.profile)
 
     # ------------------------------------------------------------------------------------------------------
     def run(self, feed: Iterable[list[Bar]]) -> NodeStats:
@@ -108,10 +111,13 @@ class TradingNode:
         if isinstance(self.clock, SimulatedClock):
             self.clock.advance_to(ts)
         self.stats.bars += 1
-        self.broker.on_bars(bars)  # type: ignore[attr-defined]  # the venue's events go to its outbox
-        self._venue_changed()
-        self._settle(self.broker.drain_events())  # type: ignore[attr-defined]
-        refused = [q for q in (self.processor.accept(bar) for bar in bars) if q is not None]
+        checked = [(bar, self.processor.accept(bar)) for bar in bars]
+        good = [bar for bar, refusal in checked if refusal is None]
+        if good:  # a bad bar reaches neither the venue nor the strategy
+            self.broker.on_bars(good)  # type: ignore[attr-defined]  # the venue's events go to its outbox
+            self._venue_changed()
+            self._settle(self.broker.drain_events())  # type: ignore[attr-defined]
+        refused = [refusal for _, refusal in checked if refusal is not None]
         if refused:
             self._quarantined(refused)
             return
@@ -121,8 +127,9 @@ class TradingNode:
         for event in self.risk.on_equity(ts, equity):
             self._emit("risk", event)
         self.snapshots.append(self.ledger.snapshot(ts, marks))
+        exits = self._protect(bars)
         if self.processor.count(self.symbols[0]) >= self.strategy.warmup:
-            self._decide(ts, closes, marks, equity)
+            self._decide(ts, closes, marks, equity, exits)
 
     # ------------------------------------------------------------------------------------------------------
     def _settle(self, events: list[Any]) -> None:
@@ -134,6 +141,7 @@ class TradingNode:
 
     def _book(self, fill: Fill) -> None:
         if self.ledger.apply(fill):
+            self.protections.on_fill(fill)
             self.stats.fills += 1
             self._emit("fill", fill)
 
@@ -142,15 +150,41 @@ class TradingNode:
         for item in refused:
             self._emit("quarantine", item)
 
-    def _decide(self, ts: Any, closes: dict[str, float], marks: dict[Symbol, Decimal], equity: Decimal) -> None:
+    def _protect(self, bars: list[Bar]) -> dict[str, tuple[OrderSide, Decimal, str]]:
+        """Stop-loss / take-profit / trailing exits decided on this close (one per symbol, none while one of
+        the symbol's orders is still working)."""
+        working = {str(o.symbol) for o in self.orders.open_orders()}
+        exits = {}
+        for bar in bars:
+            if str(bar.symbol) in working:
+                continue
+            for exit_ in self.protections.on_bar(bar.symbol, bar.ts, bar.high, bar.low, bar.close):
+                self._emit("risk", exit_.event())
+                intent = {"stop_loss": "stop", "take_profit": "take", "trailing_stop": "trail"}[str(exit_.reason)]
+                exits[str(bar.symbol)] = (exit_.side, exit_.quantity, intent)
+        return exits
+
+    def _decide(
+        self,
+        ts: Any,
+        closes: dict[str, float],
+        marks: dict[Symbol, Decimal],
+        equity: Decimal,
+        exits: dict[str, tuple[OrderSide, Decimal, str]],
+    ) -> None:
         window = self.processor.window()
         row = self.strategy.target(window).iloc[-1]
         self.stats.decisions += 1
         acted = self.rules.decide({s: float(row[s]) for s in self.symbols})
-        if not acted:
+        orders = [(side, quantity, symbol, intent) for symbol, (side, quantity, intent) in exits.items()]
+        if acted:
+            positions = {s: float(self.ledger.position(Symbol(s)).quantity) for s in self.symbols}
+            for order in size_orders(acted, positions, closes, float(self.ledger.cash), self.symbols):
+                if order.symbol not in exits:  # a protective exit of this symbol goes first, alone
+                    side = OrderSide.BUY if order.is_buy else OrderSide.SELL
+                    orders.append((side, Decimal(repr(abs(order.quantity))), order.symbol, "target"))
+        if not orders:
             return
-        positions = {s: float(self.ledger.position(Symbol(s)).quantity) for s in self.symbols}
-        intents = size_orders(acted, positions, closes, float(self.ledger.cash), self.symbols)
         ctx = RiskContext(
             ts=ts,
             equity=equity,
@@ -158,37 +192,49 @@ class TradingNode:
             last_prices=marks,
             reference_prices=marks,
         )
-        for intent in intents:
-            command = SubmitOrder(
-                client_order_id=client_order_id(self.deployment_id, ts, intent.symbol, "target"),
-                symbol=Symbol(intent.symbol),
-                side=OrderSide.BUY if intent.is_buy else OrderSide.SELL,
-                order_type=OrderType.MARKET,
-                quantity=Decimal(repr(abs(intent.quantity))),
-                ts=ts,
-                time_in_force=TimeInForce.GTC,
-                deployment_id=DeploymentId(self.deployment_id),
+        for side, quantity, symbol, intent in orders:
+            self._send(
+                SubmitOrder(
+                    client_order_id=client_order_id(self.deployment_id, ts, symbol, intent),
+                    symbol=Symbol(symbol),
+                    side=side,
+                    order_type=OrderType.MARKET,
+                    quantity=quantity,
+                    ts=ts,
+                    time_in_force=TimeInForce.GTC,
+                    deployment_id=DeploymentId(self.deployment_id),
+                ),
+                ctx,
             )
-            decision = self.risk.evaluate(command, ctx)
-            if not decision.approved:
-                self.stats.denied += 1
-                if decision.event is not None:
-                    self.denials.append(decision.event)
-                    self._emit("risk", decision.event)
-                continue
-            self.stats.orders += 1
-            if self.before_submit is not None:
-                self.before_submit(command)
-            self.orders.submit(command)
-            self._venue_changed()
-            self._settle(self.broker.drain_events())  # type: ignore[attr-defined]
+
+    def _send(self, command: SubmitOrder, ctx: RiskContext) -> None:
+        decision = self.risk.evaluate(command, ctx)
+        if not decision.approved:
+            self.stats.denied += 1
+            if decision.event is not None:
+                self.denials.append(decision.event)
+                self._emit("risk", decision.event)
+            return
+        self.stats.orders += 1
+        if self.before_submit is not None:
+            self.before_submit(command)
+        self.orders.submit(command)
+        self._venue_changed()
+        self._settle(self.broker.drain_events())  # type: ignore[attr-defined]
 
     def warm_up(self, history: list[list[Bar]]) -> None:
-        """Rebuild the in-memory state of bars already acted on (after a restart): the window, and the rules'
-        memory of the last weight set per symbol, from the strategy's causal target over that history."""
+        """Rebuild the in-memory state of bars already acted on (after a restart): the window, the position
+        protections (from the ledger's fills and the closes since), and the rules' memory of the last weight
+        set per symbol, from the strategy's causal target over that history."""
+        fills = sorted(self.ledger.fills, key=lambda f: f.ts)
+        k = 0
         for bars in history:
+            while k < len(fills) and fills[k].ts <= bars[0].ts:
+                self.protections.on_fill(fills[k])
+                k += 1
             for bar in bars:
                 self.processor.accept(bar)
+                self.protections.on_bar(bar.symbol, bar.ts, bar.high, bar.low, bar.close)
         if history and self.processor.count(self.symbols[0]) >= self.strategy.warmup:
             target = self.strategy.target(self.processor.window())
             for _, row in target.iloc[self.strategy.warmup - 1 :].iterrows():
