@@ -175,3 +175,27 @@ def test_a_bad_risk_limit_is_one_clear_line(data_dir: Path) -> None:
     out = cli(data_dir, "risk", "set", "--max-gross-exposure", "10")
     assert out.returncode == 2
     assert out.stderr.startswith("error: invalid risk profile: max_gross_exposure must be at most 4")
+
+
+def test_a_notebook_starts_a_deployment_without_blocking_and_stops_it(data_dir: Path, bundled_catalog) -> None:
+    import asyncio
+
+    from quantdesk.runtime.deployment import create_deployment, start_deployment
+
+    url = f"sqlite:///{data_dir / 'quantdesk.db'}"
+    register(url)
+    dep = str(create_deployment(url, "mr", speed=86_400 * 20).id)  # 50 ms a bar
+
+    async def kernel() -> tuple[bool, int]:
+        handle = start_deployment(url, dep, bundled_catalog)
+        ticks = 0
+        while handle.bars == 0:
+            await asyncio.sleep(0.05)  # the event loop keeps turning while the deployment trades
+            ticks += 1
+        handle.stop()
+        summary = await asyncio.to_thread(handle.wait, 60)
+        return summary.status == "stopped", ticks
+
+    stopped, ticks = asyncio.run(kernel())
+    assert stopped
+    assert ticks > 0

@@ -102,6 +102,7 @@ class DeploymentRunner:
         self._saved_events: dict[str, int] = {}
         self._saved_fills = 0
         self._risk_events: list[RiskEvent] = []
+        self.node: TradingNode | None = None
 
     def run(self, max_bars: int | None = None) -> RunSummary:
         dep_id = DeploymentId(self.deployment_id)
@@ -242,3 +243,59 @@ def _costs(saved: dict[str, Any] | None) -> Costs:
     if not saved:
         return Costs.of(fees=0.001)
     return Costs(PercentFee(**saved.get("fees", {})), PercentSlippage(**saved.get("slippage", {})))
+
+
+class DeploymentHandle:
+    """A deployment running in a background thread, so a notebook's kernel (and its event loop) stays free.
+
+    >>> handle = start_deployment(url, "dep-...", catalog)   # doctest: +SKIP
+    >>> handle.running, handle.stop(), handle.wait()         # doctest: +SKIP
+    """
+
+    def __init__(self, runner: DeploymentRunner, max_bars: int | None) -> None:
+        import threading
+
+        self.runner = runner
+        self.summary: RunSummary | None = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(max_bars,), name=f"quantdesk-{runner.deployment_id}")
+        self._thread.daemon = True
+        self._thread.start()
+
+    def _run(self, max_bars: int | None) -> None:
+        try:
+            self.summary = self.runner.run(max_bars=max_bars)
+        except BaseException as exc:  # kept for the caller: a background thread has nobody else to tell
+            self.error = exc
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    @property
+    def bars(self) -> int:
+        """Bars traded so far in this run."""
+        node = self.runner.node
+        return 0 if node is None else node.stats.bars
+
+    def stop(self) -> None:
+        """Ask the runner to stop after its current bar (as ``quantdesk stop`` does)."""
+        with transaction(self.runner._sessions) as uow:
+            uow.deployments.set_status(DeploymentId(self.runner.deployment_id), "stopped")
+
+    def wait(self, timeout: float | None = None) -> RunSummary:
+        """Block until the run ends; re-raises what stopped it, if it failed."""
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise TimeoutError(f"deployment {self.runner.deployment_id} is still running")
+        if self.error is not None:
+            raise self.error
+        assert self.summary is not None
+        return self.summary
+
+
+def start_deployment(
+    url: str, deployment_id: str, catalog: Catalog, *, max_bars: int | None = None
+) -> DeploymentHandle:
+    """Run a deployment without blocking the caller (a notebook): returns a handle to watch and stop it."""
+    return DeploymentHandle(DeploymentRunner(url, deployment_id, catalog), max_bars)
