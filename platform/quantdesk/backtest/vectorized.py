@@ -60,9 +60,9 @@ def simulate(
 ) -> BacktestResult:
     """Run the compiled kernel on a target frame (columns = symbols) and assemble the result."""
     symbols = tuple(target.columns)
-    open_ = bars["open"][list(symbols)].to_numpy(np.float64)
-    close = bars["close"][list(symbols)].to_numpy(np.float64)
-    weights = target.reindex(bars.index).to_numpy(np.float64)
+    open_, close = _field(bars, "open", symbols), _field(bars, "close", symbols)
+    aligned = target if target.index.equals(bars.index) else target.reindex(bars.index)
+    weights = aligned.to_numpy(np.float64)
     orders = order_weights(weights, allow_short=allow_short, leverage=leverage)
     equity, cash_path, positions, fills, in_market = simulate_nb(
         open_, close, orders, float(cash), costs.fees.rate, costs.fees.fixed, costs.slippage.rate
@@ -96,6 +96,13 @@ def simulate(
         allow_short=allow_short,
         leverage=leverage,
     )
+
+
+def _field(bars: pd.DataFrame, field: str, symbols: tuple[str, ...]) -> np.ndarray:
+    """A (T × N) float64 array of one field; one symbol's column is used without a copy."""
+    if len(symbols) == 1:
+        return bars[(field, symbols[0])].to_numpy(np.float64).reshape(-1, 1)
+    return bars[field][list(symbols)].to_numpy(np.float64)
 
 
 def _as_panel(strategy: Strategy[Any], bars: pd.DataFrame) -> pd.DataFrame:

@@ -30,7 +30,9 @@ def float_array(data: object, name: str, ndims: tuple[int, ...] = (1, 2)) -> np.
         raise MetricsError(f"{name} must be an array, a Series or a DataFrame, got {type(data).__name__}")
     try:
         if isinstance(data, pd.Series | pd.DataFrame):
-            values = data.to_numpy(dtype=np.float64, na_value=np.nan)
+            # float64 data is used as it is (no copy); anything else is converted, missing values to NaN
+            plain = isinstance(data, pd.Series) and data.dtype == np.float64
+            values = data.to_numpy() if plain else data.to_numpy(dtype=np.float64, na_value=np.nan)
         else:
             values = np.asarray(data, dtype=np.float64)
     except (TypeError, ValueError) as exc:
