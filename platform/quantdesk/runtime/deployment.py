@@ -176,13 +176,15 @@ class DeploymentRunner:
                     self._halt(node)
                 return RunSummary(self.deployment_id, count, len(node.orders.orders), len(node.ledger.fills),
                                   deployment.last_bar_ts, status)  # fmt: skip
-        finished = "finished" if done + count >= len(feed) else "running"
+        # no runner is left: the deployment is stopped, at the end of its data ("finished") or part-way
+        # ("paused", after --max-bars); `quantdesk run` resumes it
+        outcome = "finished" if done + count >= len(feed) else "paused"
         with transaction(self._sessions) as uow:
             current = uow.deployments.get(dep_id)
             if current is not None and current.status == "running":
-                uow.deployments.set_status(dep_id, "stopped" if finished == "finished" else "running")
+                uow.deployments.set_status(dep_id, "stopped")
         return RunSummary(self.deployment_id, count, len(node.orders.orders), len(node.ledger.fills),
-                          deployment.last_bar_ts, finished)  # fmt: skip
+                          deployment.last_bar_ts, outcome)  # fmt: skip
 
     # ----------------------------------------------------------------------------------------------------
     def _record_order(self, command: SubmitOrder) -> None:
