@@ -151,7 +151,7 @@ class DeploymentRunner:
             node.warm_up(feed[:done])
         # reconcile with the venue before trading again
         node.orders.reconcile()
-        node.adopt(f for f in node.orders.fills if f.trade_id not in set(node.ledger.trade_ids))
+        node.adopt(node.orders.fills)  # the ledger books each trade id once: only fills found now are new
         self._flush(None)
         count = 0
         pause = None if deployment.speed is None else 86_400 / deployment.speed
