@@ -41,3 +41,27 @@ def server_url(name: str) -> str:
             pytest.fail(f"CI=true but QUANTDESK_TEST_{name.upper()}_URL is not set: start {name} (see .ci/run)")
         pytest.skip(f"no {name} server: set QUANTDESK_TEST_{name.upper()}_URL (CI starts one)")
     return url
+
+
+@pytest.fixture(scope="session")
+def peeking_strategy() -> type:
+    """A strategy with lookahead (long when tomorrow's close is higher), which every gate must catch."""
+    import pandas as pd
+
+    from quantdesk.strategy import Params, Strategy
+
+    class Peeking(Strategy[Params]):
+        """Long when tomorrow's close is higher."""
+
+        name = "peeking"
+        params_model = Params
+
+        @property
+        def warmup(self) -> int:
+            return 1
+
+        def target(self, bars: pd.DataFrame) -> pd.DataFrame:
+            close = bars["close"][list(self.symbols)]
+            return (close.shift(-1) > close).astype(float)
+
+    return Peeking

@@ -9,13 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
 
 from quantdesk.data.panel import load_panel
 from quantdesk.execution.costs import Costs
 from quantdesk.runtime.parity import check_parity
-from quantdesk.strategy import Params, Strategy, get_strategy
+from quantdesk.strategy import get_strategy
 
 CASES: list[tuple[str, tuple[str, ...], dict[str, Any], str]] = [
     ("buy_and_hold", ("AAPL",), {}, "2010-01-01"),
@@ -39,24 +38,9 @@ def test_every_strategy_replays_to_the_backtests_fills(
     assert report.replay_equity == pytest.approx(report.backtest_equity, rel=1e-9)
 
 
-class Peeking(Strategy[Params]):
-    """Long when tomorrow's close is higher: lookahead the replay cannot reproduce."""
-
-    name = "peeking"
-    params_model = Params
-
-    @property
-    def warmup(self) -> int:
-        return 1
-
-    def target(self, bars: pd.DataFrame) -> pd.DataFrame:
-        close = bars["close"][list(self.symbols)]
-        return (close.shift(-1) > close).astype(float)
-
-
-def test_a_strategy_that_peeks_fails_parity_with_the_first_difference_named(bundled_catalog) -> None:
+def test_a_strategy_that_peeks_fails_parity_with_the_first_difference_named(bundled_catalog, peeking_strategy) -> None:
     bars = load_panel(bundled_catalog, ["MSFT"], "1d", "2012-06-01", adjustment="adjusted")
-    report = check_parity(Peeking(symbols=["MSFT"]), bars, costs=Costs.of(fees=0.001))
+    report = check_parity(peeking_strategy(symbols=["MSFT"]), bars, costs=Costs.of(fees=0.001))
     assert not report.ok
     assert report.differences[0].startswith(("fill count", "fill 0: backtest 2012-06-0"))
     assert report.backtest_equity > report.replay_equity  # knowing tomorrow pays, in the backtest only

@@ -11,7 +11,6 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 import quantdesk
@@ -19,23 +18,8 @@ import strategies.mean_reversion
 from quantdesk.data.panel import load_panel
 from quantdesk.persistence import create_engine_for, session_factory, transaction
 from quantdesk.runtime.promotion import Minimums, promote
-from quantdesk.strategy import Params, Strategy, StrategyError
+from quantdesk.strategy import StrategyError
 from strategies.mean_reversion import MeanReversion
-
-
-class Peeking(Strategy[Params]):
-    """Long when tomorrow's close is higher."""
-
-    name = "peeking"
-    params_model = Params
-
-    @property
-    def warmup(self) -> int:
-        return 1
-
-    def target(self, bars: pd.DataFrame) -> pd.DataFrame:
-        close = bars["close"][list(self.symbols)]
-        return (close.shift(-1) > close).astype(float)
 
 
 def versions(url: str) -> list:
@@ -82,9 +66,11 @@ def test_a_failed_out_of_sample_minimum_records_nothing(bundled_catalog, tmp_pat
     assert not (tmp_path / "registry.db").exists() or versions(url) == []
 
 
-def test_lookahead_fails_the_causality_and_parity_gates(bundled_catalog, tmp_path: Path) -> None:
+def test_lookahead_fails_the_causality_and_parity_gates(bundled_catalog, tmp_path: Path, peeking_strategy) -> None:
     bars = load_panel(bundled_catalog, ["MSFT"], "1d", "2012-01-01", adjustment="adjusted")
-    result = promote(Peeking(symbols=["MSFT"]), bars, name="peek", database_url=f"sqlite:///{tmp_path / 'r.db'}")
+    result = promote(
+        peeking_strategy(symbols=["MSFT"]), bars, name="peek", database_url=f"sqlite:///{tmp_path / 'r.db'}"
+    )
     assert [(g.name, g.passed) for g in result.gates] == [("causality", False), ("parity", False)]
     assert result.gates[0].detail.startswith("lookahead at 2012-")
 

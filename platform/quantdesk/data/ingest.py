@@ -96,3 +96,42 @@ def ingest_file(
         source=path.name,
     )
     return ingest_rows(catalog, rows, symbol=symbol, timeframe=tf, meta=meta, quarantine_dir=quarantine_dir)
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """A bar file checked without storing it: its validation report and the quarantine report written."""
+
+    timeframe: Timeframe
+    report: ValidationReport
+    quarantine_path: Path | None
+
+
+def check_file(
+    path: Path | str,
+    *,
+    quarantine_dir: Path,
+    symbol: str | None = None,
+    timeframe: Timeframe | str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    tz: str = "UTC",
+    calendar: str | None = "XNYS",
+    table: pd.DataFrame | None = None,
+) -> FileCheck:
+    """Validate one symbol of a CSV or Parquet file; write its quarantine report when it has defects.
+
+    ``calendar=None`` picks XNYS for daily-or-coarser bars and 24/7 for intraday ones; ``table`` is the file
+    already read (several symbols of one file).
+    """
+    path = Path(path)
+    if calendar is not None:
+        get_calendar(calendar)  # an unknown calendar fails before any work
+    source = read_table(path) if table is None else table
+    rows, tf = to_bar_rows(source, mapping=mapping, tz=tz, timeframe=timeframe, symbol=symbol, source=str(path))
+    chosen = calendar if calendar is not None else ("24/7" if tf.is_intraday else "XNYS")
+    report = validate(rows, freq=tf.pandas_freq, calendar=get_calendar(chosen))
+    written = None
+    if not report.ok:
+        target = quarantine_path_for(quarantine_dir, str(path), (symbol or "ALL").upper(), tf)
+        written = write_quarantine(report, target)
+    return FileCheck(tf, report, written)

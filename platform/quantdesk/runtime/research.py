@@ -51,7 +51,7 @@ def research_input(
     start: str | None = None,
     end: str | None = None,
     adjustment: str | None = None,
-    quarantine_dir: Path | None = None,
+    quarantine_dir: Path,
 ) -> ResearchInput:
     """The strategy ``name`` configured with ``params`` and its bars, from the catalog or ``data_file``."""
     strategy = build_strategy(name, symbols, params or {})
@@ -64,24 +64,25 @@ def research_input(
 
 
 def _bars_from_file(
-    strategy: Strategy[Any], path: Path, start: str | None, end: str | None, quarantine_dir: Path | None
+    strategy: Strategy[Any], path: Path, start: str | None, end: str | None, quarantine_dir: Path
 ) -> pd.DataFrame:
-    from quantdesk.data.calendars import get_calendar
-    from quantdesk.data.ingest import quarantine_path_for
-    from quantdesk.data.sources import read_table, to_bar_rows
-    from quantdesk.data.validation import validate, write_quarantine
+    from quantdesk.data.ingest import check_file
+    from quantdesk.data.sources import read_table
 
     table = read_table(path)
     frames = {}
     for symbol in strategy.symbols:
-        rows, tf = to_bar_rows(table, symbol=symbol if _has_symbol_column(table) else None, source=str(path))
-        report = validate(rows, freq=tf.pandas_freq, calendar=get_calendar("XNYS" if not tf.is_intraday else "24/7"))
+        checked = check_file(
+            path,
+            quarantine_dir=quarantine_dir,
+            symbol=symbol if _has_symbol_column(table) else None,
+            calendar=None,
+            table=table,
+        )
+        report, tf = checked.report, checked.timeframe
         row_defects = {str(d): n for d, n in report.counts.items() if n and str(d) != "gap"}
         if row_defects:
-            where = ""
-            if quarantine_dir is not None:
-                target = write_quarantine(report, quarantine_path_for(quarantine_dir, str(path), symbol, tf))
-                where = f"; quarantine report: {target}"
+            where = f"; quarantine report: {checked.quarantine_path}"
             found = ", ".join(f"{k} {v}" for k, v in row_defects.items())
             raise DataError(
                 f"{path} has bad rows for {symbol} ({found}){where}; fix or import it with `quantdesk data import`"

@@ -168,30 +168,24 @@ def validate(
 
     Exit 0 when clean; exit 1 with one line per kind of defect, its count, and the quarantine report's path.
     """
-    from quantdesk.data.calendars import get_calendar
-    from quantdesk.data.ingest import quarantine_path_for
-    from quantdesk.data.sources import read_table, to_bar_rows
-    from quantdesk.data.validation import validate as run_validation
-    from quantdesk.data.validation import write_quarantine
+    from quantdesk.data.ingest import check_file
 
-    settings = _settings()
-    cal = get_calendar(calendar)
-    rows, tf = to_bar_rows(
-        read_table(file),
+    checked = check_file(
+        file,
+        quarantine_dir=_settings().quarantine_dir,
+        symbol=symbol,
+        timeframe=timeframe,
         mapping=parse_mapping(columns),
         tz=tz,
-        timeframe=timeframe,
-        symbol=symbol,
-        source=str(file),
+        calendar=calendar,
     )
-    report = run_validation(rows, freq=tf.pandas_freq, calendar=cal)
+    report, tf = checked.report, checked.timeframe
     label = (symbol or "").upper() or file.name
     if report.ok:
         click.echo(f"{file}: {report.rows_in} bars ({tf}), no defects")
         return
-    target = quarantine_path_for(settings.quarantine_dir, str(file), (symbol or "ALL").upper(), tf)
     click.echo(f"{label}: {report.rows_in} rows ({tf}), {len(report.quarantine)} quarantined")
-    _report(report, write_quarantine(report, target), calendar)
+    _report(report, checked.quarantine_path, calendar)
     sys.exit(1)
 
 
