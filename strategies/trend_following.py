@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, model_validator
 
-from quantdesk.indicators import ema, sma
+from quantdesk.indicators import crossover_weights, ema, sma
 from quantdesk.strategy import Params, Strategy
 
 
@@ -47,9 +47,8 @@ class TrendFollowing(Strategy[TrendFollowingParams]):
         return size, -size if self.params.allow_short and allow_short else 0.0
 
     def target(self, bars: pd.DataFrame) -> pd.DataFrame:
-        close = bars["close"][list(self.symbols)].to_numpy(np.float64)
+        close = self.field(bars, "close")
         fast = self.moving_average(close, self.params.fast)
         slow = self.moving_average(close, self.params.slow)
-        weights = np.where(fast > slow, 1.0, -1.0 if self.params.allow_short else 0.0)
-        weights[np.isnan(slow)] = np.nan  # the shorter fast average is defined wherever the slow one is
-        return pd.DataFrame(weights, index=bars.index, columns=list(self.symbols))
+        weights = crossover_weights(fast, slow, 1.0, -1.0 if self.params.allow_short else 0.0)
+        return pd.DataFrame(weights, index=bars.index, columns=list(self.symbols), copy=False)

@@ -14,8 +14,7 @@ from numba import njit, prange
 
 from quantdesk.backtest.kernel import order_target_nb
 from quantdesk.backtest.trades import N_STATE, fill_step_nb
-from quantdesk.reporting.drawdown import underwater_nb
-from quantdesk.reporting.metrics import return_moments_nb
+from quantdesk.reporting.metrics import curve_moments_nb
 
 # per-combination results of ma_crossover_sweep_nb
 (
@@ -48,7 +47,7 @@ def ma_crossover_sweep_nb(
     n_bars = close.shape[0]
     for k in prange(fast_row.shape[0]):
         fast, slow = averages[fast_row[k]], averages[slow_row[k]]
-        curve = np.empty((n_bars, 1))
+        curve = np.empty(n_bars)
         cash, position, last, val_price = cash0, 0.0, np.nan, np.nan
         state = np.zeros(N_STATE)
         closed = np.empty(9)
@@ -78,11 +77,10 @@ def ma_crossover_sweep_nb(
                                     gross_loss -= pnl
             if position != 0.0:
                 in_market += 1.0
-                curve[i, 0] = cash + position * close[i]
+                curve[i] = cash + position * close[i]
             else:
-                curve[i, 0] = cash
-        mean, squares, downside, ruined = return_moments_nb(curve, cash0)
-        deepest, longest, _ = underwater_nb(curve, cash0)
+                curve[i] = cash
+        mean, squares, downside, ruined, deepest, longest, _ = curve_moments_nb(curve, cash0)
         acc = acc_out[k]
         acc[A_TRADES], acc[A_WINS], acc[A_GROSS_PROFIT] = trades, wins, gross_profit
         acc[A_GROSS_LOSS], acc[A_SUM_PNL], acc[A_BARS_IN_MARKET], acc[A_FILLS] = (
@@ -91,7 +89,7 @@ def ma_crossover_sweep_nb(
             in_market,
             fills,
         )
-        acc[A_MEAN], acc[A_SQUARES], acc[A_DOWNSIDE] = mean[0], squares[0], downside[0]
-        acc[A_RUINED] = 1.0 if ruined[0] else 0.0
-        acc[A_DEEPEST], acc[A_LONGEST] = deepest[0], longest[0]
-        acc[A_FINAL] = curve[n_bars - 1, 0]
+        acc[A_MEAN], acc[A_SQUARES], acc[A_DOWNSIDE] = mean, squares, downside
+        acc[A_RUINED] = 1.0 if ruined else 0.0
+        acc[A_DEEPEST], acc[A_LONGEST] = deepest, longest
+        acc[A_FINAL] = curve[n_bars - 1]

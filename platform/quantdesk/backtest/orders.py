@@ -68,23 +68,54 @@ def _order_weights_nb(weights: np.ndarray, allow_short: bool, leverage: float, o
     return True
 
 
+def order_list(target: np.ndarray, *, allow_short: bool = True, leverage: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """One symbol's orders under the three rules as a list: the bars to trade at (ascending, int64) and the
+    weight to trade to at each; the same orders as :func:`order_weights` without the NaN rows."""
+    if not np.isfinite(leverage) or leverage <= 0:
+        raise BacktestError(f"leverage cap must be a positive number, got {leverage}")
+    weights = np.ascontiguousarray(target, dtype=np.float64).reshape(-1)
+    bars = np.empty(weights.shape[0], dtype=np.int64)
+    values = np.empty(weights.shape[0])
+    count = _single_orders_nb(weights, allow_short, leverage, bars, values)
+    if count < 0:
+        raise BacktestError("target weights must be finite numbers or NaN")
+    return bars[:count].copy(), values[:count].copy()
+
+
 @njit(cache=True)
 def _single_order_weights_nb(weights: np.ndarray, allow_short: bool, leverage: float, out: np.ndarray) -> bool:
-    # the same rules for one symbol, where the gross exposure is |w|
+    # the dense form of _single_orders_nb
+    bars = np.empty(weights.shape[0], dtype=np.int64)
+    values = np.empty(weights.shape[0])
+    count = _single_orders_nb(weights, allow_short, leverage, bars, values)
+    out[:] = np.nan
+    for k in range(max(count, 0)):
+        out[bars[k]] = values[k]
+    return count >= 0
+
+
+@njit(cache=True)
+def _single_orders_nb(
+    weights: np.ndarray, allow_short: bool, leverage: float, bars: np.ndarray, values: np.ndarray
+) -> int:
+    # the rules for one symbol, where the gross exposure is |w|: writes the orders, returns how many
+    # (-1 on an infinite weight)
     last = np.nan
     cap = leverage * (1 + 1e-12)
-    out[0] = np.nan
+    count = 0
     for i in range(weights.shape[0] - 1):
         w = weights[i]
         if np.isinf(w):
-            return False
+            return -1
         if w < 0.0 and not allow_short:
             w = 0.0
         if abs(w) > cap:
             w = leverage if w > 0.0 else -leverage
         if w == w and w != last:
-            out[i + 1] = w
+            bars[count] = i + 1
+            values[count] = w
+            count += 1
             last = w
-        else:
-            out[i + 1] = np.nan
-    return not np.isinf(weights[-1]) if weights.shape[0] else True
+    if weights.shape[0] and np.isinf(weights[-1]):
+        return -1
+    return count

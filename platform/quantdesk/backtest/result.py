@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from quantdesk.backtest.kernel import FILL_BAR, FILL_COL, FILL_FEE, FILL_PRICE, FILL_SIZE
+from quantdesk.backtest.kernel import FILL_BAR, FILL_COL, FILL_FEE, FILL_PRICE, FILL_SIZE, paths_nb
 from quantdesk.backtest.trades import (
     T_COL,
     T_DIRECTION,
@@ -37,9 +37,7 @@ class BacktestResult:
     bars: pd.DataFrame
     target: pd.DataFrame
     equity: pd.Series
-    cash: pd.Series
-    positions: pd.DataFrame
-    fill_records: np.ndarray = field(repr=False)  # kernel rows: bar, column, signed quantity, price, fee
+    fill_records: np.ndarray = field(repr=False)  # kernel rows, see quantdesk.backtest.kernel.FILL_*
     trade_records: np.ndarray = field(repr=False)  # see quantdesk.backtest.trades
     metrics: Metrics
     initial_cash: float
@@ -58,6 +56,20 @@ class BacktestResult:
     def trades(self) -> pd.DataFrame:
         """One row per round trip (a trade still open at the end is marked at the last close)."""
         return trades_frame(self.trade_records, self.equity.index, self.symbols)
+
+    @cached_property
+    def positions(self) -> pd.DataFrame:
+        """Each symbol's position (signed quantity) at each bar's close."""
+        return pd.DataFrame(self._paths[0], index=self.equity.index, columns=list(self.symbols), copy=False)
+
+    @cached_property
+    def cash(self) -> pd.Series:
+        """The account's cash at each bar's close."""
+        return pd.Series(self._paths[1], index=self.equity.index, name="cash", copy=False)
+
+    @cached_property
+    def _paths(self) -> tuple[np.ndarray, np.ndarray]:
+        return paths_nb(self.fill_records, len(self.equity), len(self.symbols), self.initial_cash)
 
     @cached_property
     def drawdown(self) -> pd.Series:

@@ -8,10 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from quantdesk.backtest.kernel import simulate_nb
-from quantdesk.backtest.orders import BacktestError, order_weights
+from quantdesk.backtest.kernel import simulate_nb, simulate_single_nb
+from quantdesk.backtest.orders import BacktestError, order_list, order_weights
 from quantdesk.backtest.result import BacktestResult
 from quantdesk.backtest.trades import T_OPEN, T_PNL, T_RETURN, trades_nb
+from quantdesk.data.frames import field_values
 from quantdesk.data.panel import single
 from quantdesk.execution.costs import Costs
 from quantdesk.reporting import compute_metrics, periods_per_year_from_index
@@ -60,16 +61,19 @@ def simulate(
 ) -> BacktestResult:
     """Run the compiled kernel on a target frame (columns = symbols) and assemble the result."""
     symbols = tuple(target.columns)
-    open_, close = _field(bars, "open", symbols), _field(bars, "close", symbols)
+    open_, close = field_values(bars, "open", symbols), field_values(bars, "close", symbols)
     aligned = target if target.index.equals(bars.index) else target.reindex(bars.index)
     weights = aligned.to_numpy(np.float64)
-    orders = order_weights(weights, allow_short=allow_short, leverage=leverage)
-    equity, cash_path, positions, fills, in_market = simulate_nb(
-        open_, close, orders, float(cash), costs.fees.rate, costs.fees.fixed, costs.slippage.rate
-    )
+    fees = (float(cash), costs.fees.rate, costs.fees.fixed, costs.slippage.rate)
+    if len(symbols) == 1:
+        bars_at, to_weight = order_list(weights, allow_short=allow_short, leverage=leverage)
+        equity, fills, in_market = simulate_single_nb(open_[:, 0], close[:, 0], bars_at, to_weight, *fees)
+    else:
+        orders = order_weights(weights, allow_short=allow_short, leverage=leverage)
+        equity, fills, in_market = simulate_nb(open_, close, orders, *fees)
     index = bars.index
     trades = trades_nb(fills, close[-1], len(index) - 1)
-    equity_s = pd.Series(equity, index=index, name="equity")
+    equity_s = pd.Series(equity, index=index, name="equity", copy=False)
     closed = trades[trades[:, T_OPEN] == 0.0]
     metrics = compute_metrics(
         equity_s,
@@ -86,8 +90,6 @@ def simulate(
         bars=bars,
         target=target,
         equity=equity_s,
-        cash=pd.Series(cash_path, index=index, name="cash"),
-        positions=pd.DataFrame(positions, index=index, columns=list(symbols)),
         fill_records=fills,
         trade_records=trades,
         metrics=metrics,
@@ -96,13 +98,6 @@ def simulate(
         allow_short=allow_short,
         leverage=leverage,
     )
-
-
-def _field(bars: pd.DataFrame, field: str, symbols: tuple[str, ...]) -> np.ndarray:
-    """A (T × N) float64 array of one field; one symbol's column is used without a copy."""
-    if len(symbols) == 1:
-        return bars[(field, symbols[0])].to_numpy(np.float64).reshape(-1, 1)
-    return bars[field][list(symbols)].to_numpy(np.float64)
 
 
 def _as_panel(strategy: Strategy[Any], bars: pd.DataFrame) -> pd.DataFrame:

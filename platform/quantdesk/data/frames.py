@@ -14,6 +14,8 @@ A bar frame is a :class:`pandas.DataFrame` with
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -33,3 +35,11 @@ def empty_bars(with_adj_close: bool = False) -> pd.DataFrame:
 def bar_columns(frame: pd.DataFrame) -> list[str]:
     """The canonical columns present in ``frame``, in canonical order."""
     return [c for c in (*OHLCV, ADJ_CLOSE) if c in frame.columns]
+
+
+def field_values(bars: pd.DataFrame, field: str, symbols: Sequence[str]) -> np.ndarray:
+    """One field of a ``(field, symbol)`` panel as a C-contiguous (T × N) float64 array, columns in
+    ``symbols`` order (one symbol's column is read directly, without building a sub-frame)."""
+    if len(symbols) == 1:
+        return np.ascontiguousarray(bars[(field, symbols[0])].to_numpy(np.float64)).reshape(-1, 1)
+    return np.ascontiguousarray(bars[field][list(symbols)].to_numpy(np.float64))

@@ -12,6 +12,7 @@ from quantdesk.indicators.moving import bollinger, ema, rolling_std, sma, zscore
 from quantdesk.indicators.oscillators import rsi
 from quantdesk.indicators.regime import hurst, variance_ratio
 from quantdesk.indicators.regression import rolling_ols
+from quantdesk.indicators.signals import crossover_weights
 from quantdesk.indicators.trend import adx
 from quantdesk.indicators.volatility import atr, true_range, volatility_percentile
 
@@ -20,6 +21,7 @@ __all__ = [
     "adx",
     "atr",
     "bollinger",
+    "crossover_weights",
     "ema",
     "hurst",
     "rolling_ols",

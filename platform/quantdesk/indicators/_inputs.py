@@ -84,6 +84,14 @@ def frame(columns: dict[str, np.ndarray], data: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(columns, index=data.index, copy=False)
 
 
+def run_kernel(kernel: Callable[..., np.ndarray], values: np.ndarray, *args: object) -> np.ndarray:
+    """``kernel(values, *args)`` for a 1-D or 2-D kernel; a single column is passed as a contiguous 1-D
+    array (the compiled 1-D loop is faster than a strided column of a 2-D one) and reshaped back."""
+    if values.ndim == 2 and values.shape[1] == 1:
+        return kernel(np.ascontiguousarray(values[:, 0]), *args).reshape(-1, 1)
+    return kernel(values, *args)
+
+
 def per_column(kernel: Callable[..., np.ndarray], values: np.ndarray, *args: object) -> np.ndarray:
     """Apply a 1-D kernel to ``values``, or to each column of a 2-D ``values``."""
     if values.ndim == 1:

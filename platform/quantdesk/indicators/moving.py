@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from quantdesk.indicators._inputs import Data, check_int, frame, like, to_array, to_series_array
+from quantdesk.indicators._inputs import Data, check_int, frame, like, run_kernel, to_array, to_series_array
 from quantdesk.indicators._kernels import empty_output
 from quantdesk.indicators.errors import IndicatorError
 
@@ -234,22 +234,22 @@ def zscore_nb(a: np.ndarray, window: int) -> np.ndarray:
 
 def sma(x: Data, window: int) -> Data:
     """Simple moving average: the mean of the last ``window`` values (NaN until the window is full)."""
-    return like(sma_nb(to_array(x), check_int(window)), x)
+    return like(run_kernel(sma_nb, to_array(x), check_int(window)), x)
 
 
 def ema(x: Data, window: int) -> Data:
     """Exponential moving average with ``alpha = 2 / (window + 1)``, seeded with the first SMA."""
-    return like(ema_nb(to_array(x), check_int(window)), x)
+    return like(run_kernel(ema_nb, to_array(x), check_int(window)), x)
 
 
 def rolling_std(x: Data, window: int) -> Data:
     """Sample standard deviation (ddof=1) of the last ``window`` values."""
-    return like(rolling_std_nb(to_array(x), check_int(window, minimum=2)), x)
+    return like(run_kernel(rolling_std_nb, to_array(x), check_int(window, minimum=2)), x)
 
 
 def zscore(x: Data, window: int) -> Data:
     """``(x - sma(x, window)) / rolling_std(x, window)``; NaN where the window is flat."""
-    return like(zscore_nb(to_array(x), check_int(window, minimum=2)), x)
+    return like(run_kernel(zscore_nb, to_array(x), check_int(window, minimum=2)), x)
 
 
 def bollinger(x: pd.Series, window: int = 20, k: float = 2.0) -> pd.DataFrame:

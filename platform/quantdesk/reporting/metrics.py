@@ -120,6 +120,49 @@ def return_moments_nb(equity: np.ndarray, initial_cash: float) -> tuple[np.ndarr
     return mean, squares, downside / n, ruined
 
 
+@njit(cache=True, error_model="numpy")
+def curve_moments_nb(curve: np.ndarray, initial_cash: float) -> tuple[float, float, float, bool, float, int, int]:
+    """One 1-D curve's (mean, squares, downside_square, ruined) of :func:`return_moments_nb` and (deepest,
+    longest, start) of :func:`~quantdesk.reporting.drawdown.underwater_nb`, bit for bit, in two passes
+    instead of three: the returns are kept from the first pass for the squared deviations. A run under
+    water's depth is taken once, from its lowest value: ``x / top - 1`` is monotone in ``x``, so that is
+    the deepest of its bars exactly."""
+    n = curve.shape[0]
+    returns = np.empty(n)
+    previous = initial_cash
+    total = downside = 0.0
+    ruined = False
+    top, low, under, deepest, longest, start = initial_cash, initial_cash, 0, 0.0, 0, 0
+    for t in range(n):
+        value = curve[t]
+        r = value / previous - 1.0
+        previous = value
+        returns[t] = r
+        total += r
+        if r < 0.0:
+            downside += r * r
+        ruined |= value <= 0.0
+        if value >= top:
+            if under:  # a run under water ends: its depth is its lowest value against the peak before it
+                deepest = min(deepest, low / top - 1.0)
+            top = value
+            under = 0
+            continue
+        low = value if under == 0 else min(low, value)
+        under += 1
+        if under > longest:
+            longest = under
+            start = t - under + 1
+    if under:
+        deepest = min(deepest, low / top - 1.0)
+    mean = total / n
+    squares = 0.0
+    for t in range(n):
+        deviation = returns[t] - mean
+        squares += deviation * deviation
+    return mean, squares, downside / n, ruined, deepest, longest, start
+
+
 def _held_fraction(positions: np.ndarray) -> np.ndarray:
     return np.asarray(np.count_nonzero(positions, axis=0) / len(positions), dtype=np.float64)
 
@@ -160,8 +203,12 @@ def _equity_metrics(
     cash = positive_number(initial_cash, "initial_cash")
     ppy = positive_number(periods_per_year, "periods_per_year")
     values = equity_columns(equity)
-    mean, squares, downside_square, ruined = return_moments_nb(values, cash)
-    deepest, longest, run_start = underwater_nb(values, cash)
+    if values.shape[1] == 1:
+        one = curve_moments_nb(np.ascontiguousarray(values[:, 0]), cash)
+        mean, squares, downside_square, ruined, deepest, longest, run_start = (np.array([v]) for v in one)
+    else:
+        mean, squares, downside_square, ruined = return_moments_nb(values, cash)
+        deepest, longest, run_start = underwater_nb(values, cash)
     in_market = np.full(values.shape[1], np.nan)
     if positions is not None and time_in_market is not None:
         raise MetricsError("give positions or time_in_market, not both")

@@ -15,9 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from quantdesk.data.frames import field_values
 from quantdesk.strategy.errors import InvalidParams, NotEnoughHistory, StrategyError
 
 
@@ -63,6 +65,11 @@ class Strategy(Generic[P]):
     def target(self, bars: pd.DataFrame) -> pd.DataFrame:
         """Target weights: index = ``bars.index``, columns = ``self.symbols``; NaN keeps the position."""
         raise NotImplementedError
+
+    def field(self, bars: pd.DataFrame, name: str) -> np.ndarray:
+        """One field (``"close"``, ``"open"``, ...) of ``bars`` for this strategy's symbols, as a (T × N)
+        float64 array, columns in ``self.symbols`` order."""
+        return field_values(bars, name, self.symbols)
 
     def with_params(self, **changes: Any) -> Strategy[P]:
         """A copy with some parameters changed (validated again)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from quantdesk.backtest.kernel import simulate_nb
-from quantdesk.backtest.orders import BacktestError, order_weights
+from quantdesk.backtest.kernel import paths_nb, simulate_nb, simulate_single_nb
+from quantdesk.backtest.orders import BacktestError, order_list, order_weights
 from quantdesk.backtest.trades import T_OPEN, T_PNL, T_RETURN, trades_nb
 
 NAN = np.nan
@@ -17,8 +17,14 @@ def run(opens, closes, targets, *, cash=1000.0, fee=0.0, fixed=0.0, slip=0.0, al
     c = np.array(closes, dtype=float).reshape(len(closes), -1)
     w = np.array(targets, dtype=float).reshape(len(targets), -1)
     orders = order_weights(w, allow_short=allow_short, leverage=leverage)
-    equity, cash_path, positions, fills, _ = simulate_nb(o, c, orders, cash, fee, fixed, slip)
-    return equity, cash_path, positions, fills
+    equity, fills, _ = simulate_nb(o, c, orders, cash, fee, fixed, slip)
+    if w.shape[1] == 1:  # the one-symbol kernel must agree with the general one, bit for bit
+        bars, weights = order_list(w, allow_short=allow_short, leverage=leverage)
+        single = simulate_single_nb(o[:, 0], c[:, 0], bars, weights, cash, fee, fixed, slip)
+        assert single[0].tobytes() == equity.tobytes()
+        assert single[1].tobytes() == fills.tobytes()
+    positions, cash_path = paths_nb(fills, len(c), c.shape[1], cash)
+    return equity, cash_path, positions, fills[:, :5]
 
 
 def test_decision_at_close_fills_at_next_open_sized_on_the_close() -> None:

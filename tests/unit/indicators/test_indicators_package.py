@@ -19,6 +19,7 @@ PUBLIC = {
     "adx",
     "atr",
     "bollinger",
+    "crossover_weights",
     "ema",
     "hurst",
     "rolling_ols",
@@ -47,8 +48,8 @@ def test_import_compiles_nothing_and_pulls_in_only_the_model() -> None:
     code = (
         "import json, sys\n"
         "import quantdesk.indicators\n"
-        "from quantdesk.indicators import moving, oscillators, regime, regression, trend, volatility\n"
-        "kernels = [getattr(m, n) for m in (moving, oscillators, regime, regression, trend, volatility)"
+        "from quantdesk.indicators import moving, oscillators, regime, regression, signals, trend, volatility\n"
+        "kernels = [getattr(m, n) for m in (moving, oscillators, regime, regression, signals, trend, volatility)"
         " for n in dir(m) if n.endswith('_nb')]\n"
         "ours = sorted(m for m in sys.modules if m.startswith('quantdesk.'))\n"
         "print(json.dumps({'kernels': len(kernels), 'compiled': sum(len(k.signatures) for k in kernels),"
