@@ -36,7 +36,9 @@ def client_order_id(
         raise InvalidIdentifier(f"bar_ts must be a timezone-aware datetime, got {bar_ts!r}")
     if bar_ts.microsecond:
         raise InvalidIdentifier(f"bar_ts must be on a whole second, got {bar_ts.isoformat()}")
-    value = f"{deployment.value}:{bar_ts.astimezone(UTC):%Y%m%dT%H%M%S}:{instrument.value}:{intent}"
+    t = bar_ts.astimezone(UTC)
+    stamp = f"{t.year:04d}{t.month:02d}{t.day:02d}T{t.hour:02d}{t.minute:02d}{t.second:02d}"  # %Y%m%dT%H%M%S
+    value = f"{deployment.value}:{stamp}:{instrument.value}:{intent}"
     if len(value) > MAX_LENGTH:
         raise InvalidIdentifier(f"client order id {value!r} is longer than {MAX_LENGTH} characters")
     return ClientOrderId(value)

@@ -85,6 +85,7 @@ class OrderManager:
         self._broker = broker
         self._clock = clock
         self._orders: dict[ClientOrderId, Order] = {}
+        self._live: dict[ClientOrderId, Order] = {}  # not finished yet: what open_orders looks through
         self._fills: list[Fill] = []
         self._unknown: set[ClientOrderId] = set()
         self._retriable: set[ClientOrderId] = set()
@@ -113,7 +114,11 @@ class OrderManager:
 
     def open_orders(self) -> list[Order]:
         """Orders sent and not finished (in-flight ones included)."""
-        return [order for order in self._orders.values() if order.is_open]
+        return [order for order in self._live.values() if order.is_open]
+
+    def has_open_orders(self) -> bool:
+        """Whether any order is sent and not finished (cheap: asked on every bar of a replay)."""
+        return any(order.is_open for order in self._live.values()) if self._live else False
 
     def submit(self, command: SubmitOrder) -> Order:
         """Create the order, mark it SUBMITTED, send it and apply the broker's answer.
@@ -146,7 +151,7 @@ class OrderManager:
             stop_price=command.stop_price,
             deployment_id=self._deployment_id,
         )
-        self._orders[cid] = order
+        self._orders[cid] = self._live[cid] = order
         self._send(order, command)
         return order
 
@@ -242,6 +247,8 @@ class OrderManager:
             if order.deployment_id not in (None, self._deployment_id):
                 raise OrderManagerError(f"order {order.client_order_id} belongs to {order.deployment_id}")
             self._orders[order.client_order_id] = order
+            if not order.is_terminal:
+                self._live[order.client_order_id] = order
             self._fills.extend(order.fills)
 
     def reconcile(self) -> list[Order]:
@@ -299,6 +306,8 @@ class OrderManager:
 
     def _settle(self, order: Order, event: OrderEvent) -> None:
         order.apply(event)
+        if order.is_terminal:
+            self._live.pop(order.client_order_id, None)
         if isinstance(event, OrderFilled):
             self._fills.append(event.fill)
         if order.status not in _UNSETTLED:

@@ -41,6 +41,7 @@ further apart than the kernel's own 1e-9 snapping tolerance.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -411,6 +412,10 @@ def _fill_from_dict(data: Mapping[str, Any]) -> Fill:
     )
 
 
+def _fill_ts(fill: Fill) -> datetime:
+    return fill.ts
+
+
 def _check_bar(bar: object) -> Bar:
     if not isinstance(bar, Bar):
         raise BrokerError(f"on_bar takes a Bar, got {type(bar).__name__}")
@@ -517,7 +522,8 @@ class SimulatedBroker:
 
     def fills(self, since: datetime | None = None) -> list[Fill]:
         """The fills at or after ``since`` (inclusive: several fills share a bar's ts; dedupe by trade id)."""
-        return [f for f in self._state.fills if since is None or f.ts >= since]
+        fills = self._state.fills  # booked in time order: the first one at or after `since` is found by bisection
+        return list(fills if since is None else fills[bisect_left(fills, since, key=_fill_ts) :])
 
     def positions(self) -> dict[Symbol, Decimal]:
         return dict(self._state.positions)
@@ -543,6 +549,11 @@ class SimulatedBroker:
             raise BrokerError("on_bars takes at most one bar per symbol")
         last = self._state.last_bar_ts
         fresh = {bar.symbol: bar for bar in batch if bar.symbol not in last or bar.ts > last[bar.symbol]}
+        if not self._working:  # nothing to work: only the last bar seen per symbol moves
+            for symbol, bar in fresh.items():
+                last[symbol] = bar.ts
+                self._state.last_close[symbol] = bar.close
+            return []
         room: dict[Symbol, Decimal] | None = None
         if self._max_volume_pct is not None:
             with localcontext(_EXACT):
@@ -584,7 +595,8 @@ class SimulatedBroker:
                 return [self._finish(record, OrderStatus.EXPIRED, bar.ts, "the day order's session ended")]
             record = replace(record, session=record.session or day)
         triggered, quote = _quote(order, record.triggered, bar, self._costs.slippage)
-        record = replace(record, triggered=triggered)
+        if triggered != record.triggered:
+            record = replace(record, triggered=triggered)
         self._state.orders[order.client_order_id] = record
         wanted = order.leaves_quantity
         quantity = wanted if room is None else min(wanted, room[order.symbol])

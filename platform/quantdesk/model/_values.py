@@ -74,12 +74,15 @@ def order_prices(
     return prices[0], prices[1]
 
 
+_QUOTIENT_CONTEXT = Context(prec=_QUOTIENT_DIGITS)
+_EXACT_CONTEXT = Context(prec=_EXACT_DIGITS, traps=[Inexact, InvalidOperation, DivisionByZero, Overflow])
+
+
 def exact() -> AbstractContextManager[Context]:
     """A decimal context for sums and products that raises instead of rounding, whatever the caller's."""
-    traps = [Inexact, InvalidOperation, DivisionByZero, Overflow]
-    return localcontext(Context(prec=_EXACT_DIGITS, traps=traps))
+    return localcontext(_EXACT_CONTEXT)  # entered as a copy: the shared one never changes
 
 
 def quotient(numerator: Decimal, denominator: Decimal) -> Decimal:
     """``numerator / denominator`` rounded to 28 significant digits (averages rarely terminate)."""
-    return Context(prec=_QUOTIENT_DIGITS).divide(numerator, denominator)
+    return _QUOTIENT_CONTEXT.divide(numerator, denominator)

@@ -13,7 +13,8 @@ def _check(value: object, kind: str) -> str:
         raise InvalidIdentifier(f"{kind} must be a str, got {type(value).__name__} {value!r}")
     if not value:
         raise InvalidIdentifier(f"{kind} must not be empty")
-    if any(c.isspace() for c in value) or not value.isprintable():
+    # isprintable() is False for every whitespace character but the plain space
+    if " " in value or not value.isprintable():
         raise InvalidIdentifier(f"{kind} must not contain whitespace or control characters: {value!r}")
     return value
 

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
-from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow, localcontext
+from decimal import Decimal
 
+from quantdesk.model._values import exact, quotient  # one definition of the exact and ratio contexts
 from quantdesk.portfolio.errors import PortfolioError
 
+__all__ = ["ZERO", "amount", "exact", "quotient"]
+
 ZERO = Decimal(0)
-_EXACT_DIGITS = 60
-_QUOTIENT_DIGITS = 28
-
-
-def exact() -> AbstractContextManager[Context]:
-    """A decimal context for sums and products that raises instead of rounding, whatever the caller's."""
-    return localcontext(Context(prec=_EXACT_DIGITS, traps=[Inexact, InvalidOperation, DivisionByZero, Overflow]))
-
-
-def quotient(numerator: Decimal, denominator: Decimal) -> Decimal:
-    """``numerator / denominator`` rounded to 28 significant digits (ratios rarely terminate)."""
-    return Context(prec=_QUOTIENT_DIGITS).divide(numerator, denominator)
 
 
 def amount(value: object, what: str) -> Decimal:

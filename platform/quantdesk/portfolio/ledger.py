@@ -168,7 +168,12 @@ class Ledger:
 
     def equity(self, marks: Marks) -> Decimal:
         """``cash + Σ quantity × mark``; equals ``initial_cash + realized_pnl_net + unrealized_pnl`` exactly."""
-        return self.balances(marks).equity
+        held = [(symbol, position.quantity) for symbol, position in self._positions.items() if position.quantity]
+        if not held:  # asked on every close: the flat account is the common case
+            return self._cash
+        values = self.market_values(marks)  # checks the marks
+        with exact():
+            return self._cash + sum(values.values(), ZERO)
 
     def unrealized_pnl(self, marks: Marks) -> Decimal:
         """Σ what closing each open position at its mark would realise, gross of fees."""

@@ -91,6 +91,8 @@ def utc(ts: object, what: str) -> datetime:
 
 
 def decimal(value: object, what: str) -> Decimal:
+    if type(value) is Decimal and value.is_finite():  # the common case, checked first (it is asked per order)
+        return value
     if isinstance(value, bool) or not isinstance(value, Decimal | int) or not Decimal(value).is_finite():
         raise InvalidValue(f"{what} must be a finite Decimal, got {type(value).__name__} {value!r}")
     return Decimal(value)

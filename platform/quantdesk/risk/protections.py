@@ -75,6 +75,12 @@ class ProtectionTracker:
         self._positions: dict[Symbol, Position] = {}
         self._best: dict[Symbol, Decimal] = {}
 
+    @property
+    def enabled(self) -> bool:
+        """Whether the profile sets any protection (else there is nothing to follow)."""
+        p = self.profile
+        return p.stop_loss_pct is not None or p.take_profit_pct is not None or p.trailing_stop_pct is not None
+
     def on_fill(self, fill: Fill) -> None:
         """Apply a fill: opening (or crossing zero) starts a new entry; adding moves the average, not the best."""
         before = self._positions.get(fill.symbol, Position(fill.symbol))

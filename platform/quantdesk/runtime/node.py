@@ -17,7 +17,7 @@ Only the clock, the feed and the broker differ between modes; they are chosen by
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -89,13 +89,17 @@ class TradingNode:
     venue_changed: Callable[[], None] | None = None
     stats: NodeStats = field(default_factory=NodeStats)
     snapshots: list[EquitySnapshot] = field(default_factory=list)
+    #: an equity snapshot per close (a fast replay leaves them out and rebuilds the curve from the fills)
+    keep_snapshots: bool = True
 
     def __post_init__(self) -> None:
         self.symbols = tuple(self.strategy.symbols)
+        self._instrument = {s: Symbol(s) for s in self.symbols}  # made once: ids are checked when made
+        self._deployment = DeploymentId(self.deployment_id)
         capacity = self.window or 10_000_000
         self.processor = BarProcessor(self.symbols, capacity=min(capacity, 10_000_000))
         self.rules = TargetRules(self.symbols, allow_short=self.allow_short, leverage=self.leverage)
-        self.orders = OrderManager(DeploymentId(self.deployment_id), self.broker, self.clock)
+        self.orders = OrderManager(self._deployment, self.broker, self.clock)
         self.ledger = Ledger(self.cash)
         self.denials: list[RiskEvent] = []
         self.protections = ProtectionTracker(self.risk.profile)
@@ -106,30 +110,54 @@ class TradingNode:
             self.on_bars(bars)
         return self.stats
 
-    def on_bars(self, bars: list[Bar]) -> None:
+    def on_bars(self, bars: list[Bar], row: Mapping[str, float] | None = None, *, checked: bool = False) -> None:
+        """One close: the bars of every symbol at one timestamp.
+
+        ``row`` is the strategy's target row for this close when it is already known — a replay's target
+        computed once over the history (see :mod:`quantdesk.runtime.replay`); None asks the strategy on
+        the trailing window, as paper and live trading do. ``checked`` says the bars already passed the data
+        layer's row rules (a replay checks its whole history at once), so the processor is not asked again.
+        """
         ts = bars[0].ts
         if isinstance(self.clock, SimulatedClock):
             self.clock.advance_to(ts)
         self.stats.bars += 1
-        checked = [(bar, self.processor.accept(bar)) for bar in bars]
-        good = [bar for bar, refusal in checked if refusal is None]
+        if checked:
+            good, refused = bars, []
+        else:
+            verdicts = [(bar, self.processor.accept(bar)) for bar in bars]
+            good = [bar for bar, refusal in verdicts if refusal is None]
+            refused = [refusal for _, refusal in verdicts if refusal is not None]
         if good:  # a bad bar reaches neither the venue nor the strategy
             self.broker.on_bars(good)  # type: ignore[attr-defined]  # the venue's events go to its outbox
             self._venue_changed()
             self._settle(self.broker.drain_events())  # type: ignore[attr-defined]
-        refused = [refusal for _, refusal in checked if refusal is not None]
         if refused:
             self._quarantined(refused)
             return
-        closes = {str(bar.symbol): bar.close for bar in bars}
-        marks = {Symbol(s): Decimal(repr(c)) for s, c in closes.items()}
+        closes = {bar.symbol.value: bar.close for bar in bars}
+        marks = {bar.symbol: Decimal(repr(bar.close)) for bar in bars}
         equity = self.ledger.equity(marks)
         for event in self.risk.on_equity(ts, equity):
             self._emit("risk", event)
-        self.snapshots.append(self.ledger.snapshot(ts, marks))
-        exits = self._protect(bars)
-        if self.processor.count(self.symbols[0]) >= self.strategy.warmup:
-            self._decide(ts, closes, marks, equity, exits)
+        if self.keep_snapshots:
+            self.snapshots.append(self.ledger.snapshot(ts, marks))
+        exits = self._protect(bars) if self.protections.enabled else {}
+        if row is None and self.processor.count(self.symbols[0]) >= self.strategy.warmup:
+            last = self.strategy.target(self.processor.window()).iloc[-1]
+            row = {s: float(last[s]) for s in self.symbols}
+        if row is not None:
+            self._decide(ts, row, closes, marks, equity, exits)
+        elif exits:
+            self._decide(ts, {}, closes, marks, equity, exits)
+
+    @property
+    def watches_every_bar(self) -> bool:
+        """Whether risk limits or position protections must see every close (daily loss, drawdown, stops):
+        then a replay cannot skip the bars where nothing else happens."""
+        p = self.risk.profile
+        limits = (p.max_daily_loss, p.max_drawdown, p.stop_loss_pct, p.take_profit_pct, p.trailing_stop_pct)
+        return any(limit is not None for limit in limits)
 
     # ------------------------------------------------------------------------------------------------------
     def _settle(self, events: list[Any]) -> None:
@@ -141,7 +169,8 @@ class TradingNode:
 
     def _book(self, fill: Fill) -> None:
         if self.ledger.apply(fill):
-            self.protections.on_fill(fill)
+            if self.protections.enabled:
+                self.protections.on_fill(fill)
             self.stats.fills += 1
             self._emit("fill", fill)
 
@@ -167,18 +196,17 @@ class TradingNode:
     def _decide(
         self,
         ts: Any,
+        row: Mapping[str, float],
         closes: dict[str, float],
         marks: dict[Symbol, Decimal],
         equity: Decimal,
         exits: dict[str, tuple[OrderSide, Decimal, str]],
     ) -> None:
-        window = self.processor.window()
-        row = self.strategy.target(window).iloc[-1]
-        self.stats.decisions += 1
-        acted = self.rules.decide({s: float(row[s]) for s in self.symbols})
+        self.stats.decisions += 1 if row else 0
+        acted = self.rules.decide(row) if row else {}
         orders = [(side, quantity, symbol, intent) for symbol, (side, quantity, intent) in exits.items()]
         if acted:
-            positions = {s: float(self.ledger.position(Symbol(s)).quantity) for s in self.symbols}
+            positions = {s: float(self.ledger.position(self._instrument[s]).quantity) for s in self.symbols}
             for order in size_orders(acted, positions, closes, float(self.ledger.cash), self.symbols):
                 if order.symbol not in exits:  # a protective exit of this symbol goes first, alone
                     side = OrderSide.BUY if order.is_buy else OrderSide.SELL
@@ -188,21 +216,21 @@ class TradingNode:
         ctx = RiskContext(
             ts=ts,
             equity=equity,
-            positions={Symbol(s): self.ledger.position(Symbol(s)).quantity for s in self.symbols},
+            positions={i: self.ledger.position(i).quantity for i in self._instrument.values()},
             last_prices=marks,
             reference_prices=marks,
         )
         for side, quantity, symbol, intent in orders:
             self._send(
                 SubmitOrder(
-                    client_order_id=client_order_id(self.deployment_id, ts, symbol, intent),
-                    symbol=Symbol(symbol),
+                    client_order_id=client_order_id(self._deployment, ts, self._instrument[symbol], intent),
+                    symbol=self._instrument[symbol],
                     side=side,
                     order_type=OrderType.MARKET,
                     quantity=quantity,
                     ts=ts,
                     time_in_force=TimeInForce.GTC,
-                    deployment_id=DeploymentId(self.deployment_id),
+                    deployment_id=self._deployment,
                 ),
                 ctx,
             )
