@@ -321,11 +321,17 @@ class SimBrokerState:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            **self.account_dict(),
+            "orders": [order.to_dict() for order in self.orders.values()],
+            "fills": [_fill_to_dict(fill) for fill in self.fills],
+        }
+
+    def account_dict(self) -> dict[str, Any]:
+        """:meth:`to_dict` without the order and fill lists (which only grow: they are saved item by item)."""
+        return {
             "version": STATE_VERSION,
             "cash": str(self.cash),
             "positions": {symbol.value: str(quantity) for symbol, quantity in self.positions.items()},
-            "orders": [order.to_dict() for order in self.orders.values()],
-            "fills": [_fill_to_dict(fill) for fill in self.fills],
             "next_trade_number": self.next_trade_number,
             "last_bar_ts": {symbol.value: ts.isoformat() for symbol, ts in self.last_bar_ts.items()},
             "last_close": {symbol.value: close for symbol, close in self.last_close.items()},
@@ -427,6 +433,15 @@ def _check_bar(bar: object) -> Bar:
     return bar
 
 
+@dataclass(frozen=True)
+class VenueChanges:
+    """The part of a simulated venue's state to save: see :meth:`SimulatedBroker.venue_changes`."""
+
+    account: dict[str, Any]
+    orders: dict[int, dict[str, Any]]
+    fills: dict[int, dict[str, Any]]
+
+
 class SimulatedBroker:
     """A simulated cash account implementing :class:`~quantdesk.execution.broker.BrokerPort`.
 
@@ -464,6 +479,11 @@ class SimulatedBroker:
         self._outbox: list[OrderEvent] = []
         # the working orders in arrival order: each bar looks at these, not at every order ever received
         self._working = dict.fromkeys(cid for cid, r in self._state.orders.items() if r.order.is_working)
+        # what changed since the state was last saved (see venue_changes): orders by arrival number, new fills
+        self._ids = list(self._state.orders)  # arrival number → client id
+        self._number = {cid: n for n, cid in enumerate(self._ids)}
+        self._dirty: set[int] = set(self._number.values())
+        self._saved_fills = 0
 
     @property
     def account_id(self) -> str:
@@ -489,12 +509,12 @@ class SimulatedBroker:
         refusal = self._refusal(command)
         if refusal is not None:
             order = BrokerOrder.from_command(command, None, OrderStatus.REJECTED, refusal)
-            self._state.orders[cid] = SimOrder(order, command.ts)
+            self._put(SimOrder(order, command.ts))
             self._outbox.append(OrderRejected(cid, command.ts, refusal))
             raise BrokerRejected(refusal, cid)
         venue_id = VenueOrderId(f"{self._account_id}-o{len(self._state.orders) + 1}")
         order = BrokerOrder.from_command(command, venue_id, OrderStatus.ACCEPTED)
-        self._state.orders[cid] = SimOrder(order, command.ts)
+        self._put(SimOrder(order, command.ts))
         self._working[cid] = None
         self._outbox.append(OrderAccepted(cid, command.ts, venue_id))
         return order
@@ -530,6 +550,34 @@ class SimulatedBroker:
 
     def cash(self) -> Decimal:
         return self._state.cash
+
+    # --- persistence -----------------------------------------------------------------------------------------
+
+    def venue_changes(self) -> VenueChanges:
+        """What changed since :meth:`changes_saved` (everything, the first time): the account document, the
+        orders changed (by arrival number) and the fills booked (by booking number), JSON-safe. Saving these
+        keeps the stored state equal to :meth:`SimBrokerState.to_dict` without rewriting it whole."""
+        orders, fills = self._state.orders, self._state.fills
+        return VenueChanges(
+            account=self._state.account_dict(),
+            orders={n: orders[self._ids[n]].to_dict() for n in sorted(self._dirty)},
+            fills={n: _fill_to_dict(fills[n]) for n in range(self._saved_fills, len(fills))},
+        )
+
+    def changes_saved(self, changes: VenueChanges) -> None:
+        """Forget the changes in ``changes`` (once they are committed); later changes stay pending."""
+        self._dirty.difference_update(changes.orders)
+        if changes.fills:
+            self._saved_fills = max(self._saved_fills, max(changes.fills) + 1)
+
+    def _put(self, record: SimOrder) -> None:
+        cid = record.order.client_order_id
+        number = self._number.get(cid)
+        if number is None:
+            number = self._number[cid] = len(self._ids)
+            self._ids.append(cid)
+        self._state.orders[cid] = record
+        self._dirty.add(number)
 
     # --- the venue ------------------------------------------------------------------------------------------
 
@@ -597,7 +645,7 @@ class SimulatedBroker:
         triggered, quote = _quote(order, record.triggered, bar, self._costs.slippage)
         if triggered != record.triggered:
             record = replace(record, triggered=triggered)
-        self._state.orders[order.client_order_id] = record
+        self._put(record)
         wanted = order.leaves_quantity
         quantity = wanted if room is None else min(wanted, room[order.symbol])
         unfilled = "the price did not reach the order on its first bar"
@@ -662,11 +710,11 @@ class SimulatedBroker:
         updated = replace(
             order, status=status, filled_quantity=filled, avg_fill_price=_AVERAGE.divide(notional, filled)
         )
-        state.orders[order.client_order_id] = replace(record, order=updated, fill_notional=notional)
+        self._put(replace(record, order=updated, fill_notional=notional))
         return OrderFilled(fill)
 
     def _finish(self, record: SimOrder, status: OrderStatus, ts: datetime, reason: str) -> OrderEvent:
         cid = record.order.client_order_id
-        self._state.orders[cid] = replace(record, order=replace(record.order, status=status, reason=reason))
+        self._put(replace(record, order=replace(record.order, status=status, reason=reason)))
         self._working.pop(cid, None)
         return OrderExpired(cid, ts) if status is OrderStatus.EXPIRED else OrderCanceled(cid, ts)

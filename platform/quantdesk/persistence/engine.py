@@ -23,6 +23,11 @@ def create_engine_for(url: str) -> Engine:
     SQLite files get WAL journaling (readers never block the writer), enforced foreign keys, a 5 s busy
     timeout and transactions that SQLAlchemy begins itself (so reads inside a transaction see one snapshot
     and savepoints work); the file's folder is created. Nothing connects until the engine is used.
+
+    Durability of a SQLite commit: ``synchronous=NORMAL`` by default — in WAL mode a committed transaction
+    survives the process being killed at any moment (the crash the runner is tested against) but a power
+    cut or OS crash may lose the last ones; add ``?synchronous=full`` to the URL to fsync every commit
+    (each then costs a disk flush).
     """
     try:
         parsed = make_url(url)
@@ -31,6 +36,12 @@ def create_engine_for(url: str) -> Engine:
         raise PersistenceError(f"not a database URL: {shown!r} (expected sqlite:///path or postgresql://...)") from None
     options: dict[str, Any] = {"json_serializer": dumps}
     is_sqlite = parsed.get_backend_name() == "sqlite"
+    synchronous = "NORMAL"
+    if is_sqlite and "synchronous" in parsed.query:
+        synchronous = str(parsed.query["synchronous"]).upper()
+        if synchronous not in ("NORMAL", "FULL", "EXTRA"):
+            raise PersistenceError(f"synchronous must be normal, full or extra, got {parsed.query['synchronous']!r}")
+        parsed = parsed.difference_update_query(["synchronous"])
     database = parsed.database or ""
     in_memory = is_sqlite and (database in ("", ":memory:") or database.startswith("file::memory:"))
     if is_sqlite and not in_memory:
@@ -42,11 +53,11 @@ def create_engine_for(url: str) -> Engine:
     except (NoSuchModuleError, ImportError) as exc:
         raise PersistenceError(f"no driver for the database URL {safe_url(parsed)}: {exc}") from None
     if is_sqlite:
-        _tune_sqlite(engine, wal=not in_memory)
+        _tune_sqlite(engine, wal=not in_memory, synchronous=synchronous)
     return engine
 
 
-def _tune_sqlite(engine: Engine, *, wal: bool) -> None:
+def _tune_sqlite(engine: Engine, *, wal: bool, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # sqlite3 would BEGIN only before writes; SQLAlchemy emits BEGIN itself (the "begin" hook below)
@@ -55,6 +66,7 @@ def _tune_sqlite(engine: Engine, *, wal: bool) -> None:
         try:
             if wal:
                 cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         finally:

@@ -25,6 +25,9 @@ from quantdesk.persistence.errors import PersistenceError
 from quantdesk.persistence.tables import FillRow, OrderEventRow, OrderRow
 
 FILLS = FillRow.__table__
+ORDERS = OrderRow.__table__
+EVENTS = OrderEventRow.__table__
+_ORDER_KEY = ("client_order_id",)
 _UNFINISHED = [status.value for status in OrderStatus if not status.is_terminal]
 
 
@@ -42,12 +45,11 @@ class OrderRepository:
             raise PersistenceError(
                 f"order {order.client_order_id} belongs to deployment {order.deployment_id}, not {deployment_id}"
             )
-        if self._session.get(OrderRow, order.client_order_id.value) is not None:
+        # Core statements, not the ORM's unit of work: this runs before every order is sent
+        if not insert_or_ignore(self._session, ORDERS, _values(order_row(order, deployment_id, intent)), _ORDER_KEY):
             raise PersistenceError(f"order {order.client_order_id} exists already: client order ids are never reused")
-        self._session.add(order_row(order, deployment_id, intent))
-        self._session.flush()
-        self._session.add_all(event_row(event) for event in order.events)
-        self._session.flush()
+        if order.events:
+            self._session.execute(EVENTS.insert(), [_values(event_row(event)) for event in order.events])
 
     def get(self, client_order_id: object) -> Order | None:
         """The order rebuilt from its stored events, or None if there is no such order."""
@@ -149,3 +151,9 @@ def _by_deployment(deployment_id: DeploymentId) -> Select[tuple[OrderRow]]:
 
 def _key(identifier: object) -> str:
     return identifier if isinstance(identifier, str) else str(identifier)
+
+
+def _values(row: OrderRow | OrderEventRow) -> dict[str, object]:
+    """The column values of an unsaved ORM row (its autoincremented key left to the database)."""
+    table = type(row).__table__
+    return {c.key: getattr(row, c.key) for c in table.columns if not (c.primary_key and c.autoincrement is True)}

@@ -209,3 +209,15 @@ class SimBrokerStateRow(Base):
     account_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     state: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime]
+
+
+class SimBrokerRow(Base):
+    """One item of a list in a simulated account's state (``kind`` = "orders" or "fills"), by position: the
+    lists only grow, so each save writes the items that changed, not the whole state."""
+
+    __tablename__ = "sim_broker_rows"
+
+    account_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item: Mapped[dict[str, Any]]

@@ -21,7 +21,7 @@ from quantdesk.data.catalog import Catalog
 from quantdesk.data.feeds import ReplayFeed
 from quantdesk.data.panel import load_panel
 from quantdesk.execution.costs import Costs, PercentFee, PercentSlippage
-from quantdesk.execution.simulated import SimBrokerState, SimulatedBroker
+from quantdesk.execution.simulated import SimBrokerState, SimulatedBroker, VenueChanges
 from quantdesk.model import DeploymentId, Order, SubmitOrder, Symbol, TradingState, UserId
 from quantdesk.persistence import (
     Deployment,
@@ -126,6 +126,8 @@ class DeploymentRunner:
         costs = _costs(version.metrics.get("costs"))
         state = SimBrokerState.from_dict(saved_state) if saved_state else SimBrokerState(cash=deployment.cash)
         self.broker = SimulatedBroker(costs, state, account_id=self.deployment_id)
+        if saved_state:  # what was loaded is saved: only later changes are written
+            self.broker.changes_saved(self.broker.venue_changes())
         node = TradingNode(
             deployment_id=self.deployment_id,
             strategy=strategy,
@@ -135,7 +137,6 @@ class DeploymentRunner:
             risk=RiskEngine(RiskProfile.from_dict(found[1]) if found else RiskProfile()),
             window=len(bars),
             before_submit=self._record_order,
-            venue_changed=self._save_venue,
             publish=self._collect,
         )
         self.node = node
@@ -188,25 +189,34 @@ class DeploymentRunner:
 
     # ----------------------------------------------------------------------------------------------------
     def _record_order(self, command: SubmitOrder) -> None:
+        """Commit the order before it is sent — with the venue as it is now (this bar seen, the order not yet
+        received), so that after a crash the venue neither forgets this bar nor works the order on it."""
         cid = str(command.client_order_id)
         if cid in self._saved_events:
             return  # decided again after a restart: the order exists (and the broker recognises its id)
         order = Order.from_command(command)
+        changes = self.broker.venue_changes()
         with transaction(self._sessions) as uow:
             uow.orders.add(order, DeploymentId(self.deployment_id), "target")
+            self._write_venue(uow, changes)
+        self.broker.changes_saved(changes)
         self._saved_events[cid] = 0
 
     def _collect(self, topic: str, event: Any) -> None:
         if topic == "risk":
             self._risk_events.append(event)
 
-    def _save_venue(self) -> None:
-        with transaction(self._sessions) as uow:
-            uow.sim_broker.save(self.deployment_id, self.broker.state.to_dict())
+    def _write_venue(self, uow: Any, changes: VenueChanges) -> None:
+        lists = {"orders": changes.orders, "fills": changes.fills}
+        uow.sim_broker.save_changes(self.deployment_id, changes.account, lists)
 
     def _flush(self, bar_ts: datetime | None) -> str:
+        """Commit the bar: order events, fills, positions, risk events, equity, progress and the venue's state,
+        together (a crash before it replays the bar; the venue, saved with it, works it the same way)."""
         node, dep_id = self.node, DeploymentId(self.deployment_id)
+        changes = self.broker.venue_changes()
         with transaction(self._sessions) as uow:
+            self._write_venue(uow, changes)
             for cid, order in node.orders.orders.items():
                 key = str(cid)  # every order was recorded before it was sent (or restored from the database)
                 for event in order.events[self._saved_events[key] :]:
@@ -226,6 +236,7 @@ class DeploymentRunner:
                 uow.equity.snapshot(dep_id, snap.ts, snap.cash, snap.equity)
                 uow.deployments.set_last_bar(dep_id, bar_ts)
             current = uow.deployments.get(dep_id)
+        self.broker.changes_saved(changes)
         self._risk_events.clear()
         if current is None:
             raise PersistenceError(f"deployment {self.deployment_id} disappeared from the database")
@@ -234,7 +245,6 @@ class DeploymentRunner:
     def _halt(self, node: TradingNode) -> None:
         self._risk_events.append(node.risk.kill("kill switch", node.clock.now()))
         node.orders.cancel_all()
-        self._save_venue()
         node.sync_venue()
         self._flush(None)
         with transaction(self._sessions) as uow:

@@ -83,10 +83,8 @@ class TradingNode:
     leverage: float = 1.0
     window: int | None = None  # bars the strategy sees; None keeps them all (replay: full-history parity)
     publish: Publish | None = None
-    #: called with each order command before it is sent (make it durable there), and whenever the venue's
-    #: state may have changed (a simulated venue persists itself there)
+    #: called with each order command before it is sent: make it durable there
     before_submit: Callable[[SubmitOrder], None] | None = None
-    venue_changed: Callable[[], None] | None = None
     stats: NodeStats = field(default_factory=NodeStats)
     snapshots: list[EquitySnapshot] = field(default_factory=list)
     #: an equity snapshot per close (a fast replay leaves them out and rebuilds the curve from the fills)
@@ -130,7 +128,6 @@ class TradingNode:
             refused = [refusal for _, refusal in verdicts if refusal is not None]
         if good:  # a bad bar reaches neither the venue nor the strategy
             self.broker.on_bars(good)  # type: ignore[attr-defined]  # the venue's events go to its outbox
-            self._venue_changed()
             self._settle(self.broker.drain_events())  # type: ignore[attr-defined]
         if refused:
             self._quarantined(refused)
@@ -247,7 +244,6 @@ class TradingNode:
         if self.before_submit is not None:
             self.before_submit(command)
         self.orders.submit(command)
-        self._venue_changed()
         self._settle(self.broker.drain_events())  # type: ignore[attr-defined]
 
     def warm_up(self, history: list[list[Bar]]) -> None:
@@ -276,10 +272,6 @@ class TradingNode:
     def sync_venue(self) -> None:
         """Apply what the venue has reported since the last look (after a cancel, say)."""
         self._settle(self.broker.drain_events())  # type: ignore[attr-defined]
-
-    def _venue_changed(self) -> None:
-        if self.venue_changed is not None:
-            self.venue_changed()
 
     def _emit(self, topic: str, event: Any) -> None:
         if self.publish is not None:

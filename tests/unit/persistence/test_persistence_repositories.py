@@ -370,3 +370,36 @@ def test_state_that_is_not_json_is_refused(sessions: sessionmaker[Session]) -> N
         transaction(sessions) as uow,
     ):
         uow.sim_broker.save("paper-1", {"clock": object()})
+
+
+def test_a_venue_saved_change_by_change_loads_as_its_whole_state(sessions: sessionmaker[Session]) -> None:
+    from quantdesk.execution.costs import Costs
+    from quantdesk.execution.simulated import SimBrokerState, SimulatedBroker
+    from quantdesk.model import Bar, ClientOrderId, OrderSide, OrderType, SubmitOrder, Symbol, Timeframe, TimeInForce
+
+    broker = SimulatedBroker(Costs.of(fees=0.001), SimBrokerState(cash=Decimal(10_000)), account_id="paper-9")
+    written: list[tuple[int, int]] = []
+
+    def save() -> None:
+        changes = broker.venue_changes()
+        written.append((len(changes.orders), len(changes.fills)))
+        with transaction(sessions) as uow:
+            uow.sim_broker.save_changes("paper-9", changes.account, {"orders": changes.orders, "fills": changes.fills})
+        broker.changes_saved(changes)
+
+    spy, day = Symbol("SPY"), Timeframe.parse("1d")
+    for k in range(3):
+        ts = T0 + timedelta(days=k)
+        command = SubmitOrder(
+            client_order_id=ClientOrderId(f"d:{k}"), symbol=spy, side=OrderSide.BUY, order_type=OrderType.MARKET,
+            quantity=Decimal(2), ts=ts, time_in_force=TimeInForce.GTC,
+        )  # fmt: skip
+        broker.submit(command)
+        save()
+        broker.on_bars([Bar(spy, day, ts + timedelta(days=1), 100.0, 101.0, 99.0, 100.5, 1e6)])
+        save()
+    save()  # nothing new
+    assert written == [(1, 0), (1, 1), (1, 0), (1, 1), (1, 0), (1, 1), (0, 0)]  # only what changed is written
+    with transaction(sessions) as uow:
+        assert uow.sim_broker.load("paper-9") == broker.state.to_dict()
+        assert len(uow.sim_broker.load("paper-9")["fills"]) == 3  # type: ignore[index]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -143,8 +144,8 @@ def test_naive_timestamps_are_refused(sessions: sessionmaker[Session]) -> None:
 
 
 def test_upgrade_creates_every_table_at_head_and_is_idempotent(url: str) -> None:
-    assert current(url) == head() == "0001"
-    assert upgrade(url) == "0001"
+    assert current(url) == head() == "0002"
+    assert upgrade(url) == "0002"
     engine = create_engine_for(url)
     assert set(sa.inspect(engine).get_table_names()) == {
         "alembic_version",
@@ -158,6 +159,7 @@ def test_upgrade_creates_every_table_at_head_and_is_idempotent(url: str) -> None
         "equity_snapshots",
         "risk_events",
         "sim_broker_state",
+        "sim_broker_rows",
     }
     check(url)
     engine.dispose()
@@ -174,7 +176,35 @@ def test_the_migration_creates_exactly_the_tables_the_models_describe(url: str) 
 def test_downgrade_to_base_and_back(url: str) -> None:
     assert downgrade(url, "base") is None
     assert current(url) is None
-    assert upgrade(url) == "0001"
+    assert upgrade(url) == "0002"
+
+
+def test_0002_moves_a_stored_venue_state_s_lists_to_rows_and_back(url: str) -> None:
+    legacy = {"version": 1, "cash": "10", "orders": [{"id": "a"}, {"id": "b"}], "fills": [{"t": 1}], "seq": 3}
+    assert downgrade(url, "0001") == "0001"
+    engine = create_engine_for(url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("INSERT INTO sim_broker_state (account_id, state, updated_at) VALUES (:a, :s, :t)"),
+            {"a": "paper-1", "s": json.dumps(legacy), "t": "2024-01-02 00:00:00.000000"},
+        )
+    assert upgrade(url) == "0002"
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT kind, seq, item FROM sim_broker_rows ORDER BY kind, seq")).all()
+        (document,) = connection.execute(sa.text("SELECT state FROM sim_broker_state")).scalars()
+    assert [(kind, seq, json.loads(item)) for kind, seq, item in rows] == [
+        ("fills", 0, {"t": 1}),
+        ("orders", 0, {"id": "a"}),
+        ("orders", 1, {"id": "b"}),
+    ]
+    assert json.loads(document) == {"version": 1, "cash": "10", "seq": 3, "__rows__": ["orders", "fills"]}
+    with transaction(session_factory(engine)) as uow:
+        assert uow.sim_broker.load("paper-1") == legacy
+    assert downgrade(url, "0001") == "0001"
+    with engine.connect() as connection:
+        (document,) = connection.execute(sa.text("SELECT state FROM sim_broker_state")).scalars()
+    assert json.loads(document) == legacy
+    engine.dispose()
 
 
 def test_check_fails_on_an_unmigrated_database_saying_what_to_run(tmp_path: Path) -> None:
