@@ -62,13 +62,14 @@ def state(url: str, deployment: str) -> dict:
 def test_sigkill_at_twenty_random_points_loses_and_duplicates_nothing(bundled_catalog, data_dir: Path) -> None:
     url = f"sqlite:///{data_dir / 'quantdesk.db'}"
     register(url)
-    reference = create_deployment(url, "mr")
+    reference = create_deployment(url, "mr", account="margin")  # the strategy sells short
     reference_id = str(reference.id)
     DeploymentRunner(url, reference_id, bundled_catalog).run()
     expected = state(url, reference_id)
     assert len(expected["fills"]) > 100
 
-    crashed = create_deployment(url, "mr", speed=86_400 * 150)  # ~7 ms a bar: runs long enough to be hit
+    # ~7 ms a bar: runs long enough to be hit
+    crashed = create_deployment(url, "mr", speed=86_400 * 150, account="margin")
     env = {**os.environ, "QUANTDESK_DATA_DIR": str(data_dir)}
     command = [sys.executable, "-m", "quantdesk.runtime.cli.main", "run", str(crashed.id)]
     rng = random.Random(20261125)

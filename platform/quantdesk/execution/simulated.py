@@ -61,6 +61,8 @@ from quantdesk.model.ids import ClientOrderId, Symbol, TradeId, VenueOrderId
 REL_TOL = 1e-9  # the kernel's tolerances (quantdesk.backtest.kernel.REL_TOL / ABS_TOL)
 ABS_TOL = 1e-12
 STATE_VERSION = 1
+ACCOUNT_TYPES = ("cash", "margin")
+MARGIN_INITIAL = 0.5  # Reg-T: new positions need 50 % of their value in equity (buying power 2 × equity - gross)
 
 ZERO = Decimal(0)
 # wide enough that sums and products of the float-converted amounts are exact
@@ -209,6 +211,16 @@ def _buy(cash: Decimal, quantity: Decimal, quote: _Quote, rate: float, fixed: fl
         return _Trade(bought_d, price_d, cash - bought_d * price_d, ZERO)
 
 
+def _margin_buy(cash: Decimal, quantity: Decimal, quote: _Quote, rate: float, fixed: float) -> _Trade | str:
+    """A margin account's buy: filled in full, the cash going into debit if need be."""
+    if _is_close(float(quantity), 0.0):
+        return "quantity too small to trade"
+    with localcontext(_EXACT):
+        notional = quantity * quote.exact
+        fee = _dec(float(notional) * rate + fixed)
+        return _Trade(quantity, quote.exact, fee, cash - notional - fee)
+
+
 def _sell(cash: Decimal, quantity: Decimal, quote: _Quote, rate: float, fixed: float) -> _Trade | str:
     """``order_target_nb``'s sell branch: sales and short sales always fill unless the fee exceeds the proceeds."""
     sold = float(quantity)
@@ -304,12 +316,15 @@ class SimBrokerState:
     next_trade_number: int = 1
     last_bar_ts: dict[Symbol, datetime] = field(default_factory=dict)
     last_close: dict[Symbol, float] = field(default_factory=dict)
+    account_type: str = "cash"  # "cash": buys are cut to the cash; "margin": Reg-T buying power, see _refusal
 
     def __post_init__(self) -> None:
+        if self.account_type not in ACCOUNT_TYPES:
+            raise BrokerError(f"account_type must be one of {', '.join(ACCOUNT_TYPES)}, got {self.account_type!r}")
         if isinstance(self.cash, bool) or not isinstance(self.cash, Decimal | int):
             raise BrokerError(f"cash must be a Decimal, got {type(self.cash).__name__} {self.cash!r}")
         self.cash = Decimal(self.cash)
-        if not self.cash.is_finite() or self.cash < 0:
+        if not self.cash.is_finite() or (self.cash < 0 and self.account_type == "cash"):
             raise BrokerError(f"the cash of a cash account must be a finite amount >= 0, got {self.cash}")
         if isinstance(self.next_trade_number, bool) or not isinstance(self.next_trade_number, int):
             raise BrokerError(f"next_trade_number must be an int, got {self.next_trade_number!r}")
@@ -335,6 +350,7 @@ class SimBrokerState:
             "next_trade_number": self.next_trade_number,
             "last_bar_ts": {symbol.value: ts.isoformat() for symbol, ts in self.last_bar_ts.items()},
             "last_close": {symbol.value: close for symbol, close in self.last_close.items()},
+            "account_type": self.account_type,
         }
 
     @classmethod
@@ -355,6 +371,7 @@ class SimBrokerState:
                 next_trade_number=data["next_trade_number"],
                 last_bar_ts={Symbol(s): _parse_ts(ts) for s, ts in data["last_bar_ts"].items()},
                 last_close=last_close,
+                account_type=data.get("account_type", "cash"),
             )
         except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation, QuantdeskError) as exc:
             if isinstance(exc, BrokerError):
@@ -628,11 +645,32 @@ class SimulatedBroker:
     def _refusal(self, command: SubmitOrder) -> str | None:
         if _is_close(float(command.quantity), 0.0):
             return f"quantity {command.quantity} is below the smallest tradable quantity ({ABS_TOL})"
+        if self._state.account_type == "margin":
+            return self._margin_refusal(command)
         if command.side is OrderSide.BUY and _snap(float(self._state.cash)) == 0.0:
             pending_sale = any(self._state.orders[cid].order.side is OrderSide.SELL for cid in self._working)
             if not pending_sale:
                 return "insufficient cash: the account has no cash and no pending sale"
         return None
+
+    def _margin_refusal(self, command: SubmitOrder) -> str | None:
+        """A margin account takes an order while what it adds to the gross exposure (at the limit price, else
+        the last close) fits the buying power ``max(0, equity / 50 % - gross)``, as a broker checks at submit."""
+        state = self._state
+        price = command.limit_price or command.stop_price
+        reference = float(price) if price is not None else state.last_close.get(command.symbol)
+        if reference is None:
+            return None  # no price seen yet for the symbol: nothing to value the order at
+        marks = {s: state.last_close.get(s, reference if s == command.symbol else 0.0) for s in state.positions}
+        equity = float(state.cash) + sum(float(q) * marks[s] for s, q in state.positions.items())
+        gross = sum(abs(float(q)) * marks[s] for s, q in state.positions.items())
+        power = max(0.0, equity / MARGIN_INITIAL - gross)
+        before = float(state.positions.get(command.symbol, ZERO))
+        change = float(command.quantity) * (1.0 if command.side is OrderSide.BUY else -1.0)
+        added = (abs(before + change) - abs(before)) * reference
+        if added <= power * (1 + REL_TOL) + ABS_TOL:
+            return None
+        return f"insufficient buying power: the order adds {added:,.2f} of exposure, the account has {power:,.2f}"
 
     def _work(self, record: SimOrder, bar: Bar, room: dict[Symbol, Decimal] | None) -> list[OrderEvent]:
         order = record.order
@@ -676,7 +714,10 @@ class SimulatedBroker:
 
     def _trade(self, side: OrderSide, quantity: Decimal, quote: _Quote) -> _Trade | str:
         fees = self._costs.fees
-        execute = _buy if side is OrderSide.BUY else _sell
+        if side is OrderSide.BUY and self._state.account_type == "margin":
+            execute = _margin_buy  # borrowing is allowed: buying power was checked when the order came in
+        else:
+            execute = _buy if side is OrderSide.BUY else _sell
         return execute(self._state.cash, quantity, quote, fees.rate, fees.fixed)
 
     def _book(self, record: SimOrder, trade: _Trade, bar: Bar, liquidity: LiquiditySide) -> OrderFilled:

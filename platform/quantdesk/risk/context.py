@@ -34,6 +34,9 @@ class RiskContext:
     - ``trading_state``: the state the trading engine itself imposes; the stricter of it and the risk engine's
       own state applies.
     - ``reference_prices``: the price a market order was decided at (the bar close), checked by the price collar.
+    - ``buying_power``: the market value of new positions the account can still open (a margin account's
+      ``2 × equity - gross``); None when the account's buying power is not checked before trading.
+    - ``can_short``: whether the account may hold short positions (a cash account may not).
 
     Keys may be given as ``str``; they are turned into :class:`Symbol`. Quantities and prices are ``Decimal``.
     """
@@ -46,6 +49,8 @@ class RiskContext:
     recent_orders: Sequence[RecentOrder] = ()
     trading_state: TradingState = TradingState.ACTIVE
     reference_prices: Mapping[Symbol, Decimal] = field(default_factory=dict)
+    buying_power: Decimal | None = None
+    can_short: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ts", utc(self.ts, "RiskContext.ts"))
@@ -62,6 +67,10 @@ class RiskContext:
         )
         object.__setattr__(self, "recent_orders", recent)
         object.__setattr__(self, "trading_state", TradingState(self.trading_state))
+        if self.buying_power is not None:
+            object.__setattr__(self, "buying_power", decimal(self.buying_power, "RiskContext.buying_power"))
+        if not isinstance(self.can_short, bool):
+            raise InvalidValue(f"RiskContext.can_short must be True or False, got {self.can_short!r}")
 
     def position(self, symbol: Symbol) -> Decimal:
         """The signed quantity held now; 0 when flat."""

@@ -70,6 +70,7 @@ class RiskEngine:
             self._day, self._day_start = day_start[0], decimal(day_start[1], "day_start equity")
         self._last_ts: datetime | None = None
         self._last_equity: Decimal | None = None
+        self._margin_call = False  # REDUCING because of a margin call (lifted when the requirement is met)
         self.events: list[RiskEvent] = []
 
     @property
@@ -131,6 +132,21 @@ class RiskEngine:
         if self._state is TradingState.ACTIVE and (breach := self._daily_loss_breach(equity)):
             changes.append(self._change(TradingState.REDUCING, ts, breach, equity, "max_daily_loss"))
         return changes
+
+    def on_margin(self, ts: datetime, equity: Decimal, requirement: Decimal) -> list[RiskEvent]:
+        """A margin account's maintenance check at a close: equity below the maintenance requirement is a
+        margin call (ACTIVE → REDUCING: only orders that reduce positions pass) until it is met again."""
+        equity, requirement = decimal(equity, "on_margin equity"), decimal(requirement, "on_margin requirement")
+        if equity < requirement and self._state is TradingState.ACTIVE:
+            self._margin_call = True
+            reason = f"margin call: equity {money(equity)} is below the maintenance requirement {money(requirement)}"
+            return [self._change(TradingState.REDUCING, ts, reason, equity, "maintenance_margin")]
+        if equity >= requirement and self._margin_call:
+            self._margin_call = False
+            if self._state is TradingState.REDUCING:
+                reason = f"maintenance requirement {money(requirement)} met again (equity {money(equity)})"
+                return [self._change(TradingState.ACTIVE, ts, reason, equity, "maintenance_margin")]
+        return []
 
     def kill(self, reason: str, ts: datetime) -> RiskEvent:
         """Halt trading now (the order manager then cancels open orders); only :meth:`resume` undoes it."""

@@ -58,13 +58,36 @@ class AllowedSymbols:
 
 
 class ShortingAllowed:
-    """Without ``allow_short`` a sell may not leave the position (after working orders) below zero."""
+    """Without ``allow_short``, or in an account that cannot hold shorts (a cash account), a sell may not leave
+    the position (after working orders) below zero."""
 
     def check(self, order: SubmitOrder, ctx: RiskContext, profile: RiskProfile) -> str | None:
         after = ctx.position_after(order)
-        if profile.allow_short or order.side is OrderSide.BUY or after >= 0:
+        if order.side is OrderSide.BUY or after >= 0:
+            return None
+        if not ctx.can_short:
+            return f"{_describe(order)} would leave a short position of {qty(after)}: a cash account cannot sell short"
+        if profile.allow_short:
             return None
         return f"{_describe(order)} would leave a short position of {qty(after)} and allow_short is off"
+
+
+class BuyingPower:
+    """What an order adds to the gross exposure (|position after| - |position before|, at the order's price)
+    may not exceed the account's buying power; reducing orders always pass. Checked when the context gives
+    a buying power (margin accounts)."""
+
+    def check(self, order: SubmitOrder, ctx: RiskContext, profile: RiskProfile) -> str | None:
+        if ctx.buying_power is None or is_risk_reducing(order, ctx):
+            return None
+        price = order_price(order, ctx)
+        if price is None:
+            return _no_price(order.symbol, "buying power")
+        before = ctx.position(order.symbol) + ctx.working(order.symbol)
+        added = (abs(before + signed_quantity(order)) - abs(before)) * price
+        if added <= ctx.buying_power * WEIGHT_TOLERANCE:
+            return None
+        return f"{_describe(order)} needs {money(added)} of buying power; the account has {money(ctx.buying_power)}"
 
 
 class MaxOrderNotional:
@@ -205,6 +228,7 @@ class DuplicateOrder:
 DEFAULT_RULES: tuple[RiskRule, ...] = (
     AllowedSymbols(),
     ShortingAllowed(),
+    BuyingPower(),
     PriceCollar(),
     MaxOrderNotional(),
     MaxWeightPerSymbol(),

@@ -31,7 +31,7 @@ from quantdesk.persistence import (
     transaction,
     upgrade,
 )
-from quantdesk.portfolio import Ledger
+from quantdesk.portfolio import AccountType, Ledger
 from quantdesk.risk import RiskEngine, RiskEvent, RiskProfile
 from quantdesk.runtime.clock import SimulatedClock
 from quantdesk.runtime.node import TradingNode
@@ -60,8 +60,12 @@ def create_deployment(
     speed: float | None = None,
     cash: float = 100_000.0,
     user_id: str = "local",
+    account: str = "cash",
 ) -> Deployment:
-    """Record a deployment of registry version ``name`` (the latest unless ``version``)."""
+    """Record a deployment of registry version ``name`` (the latest unless ``version``) on a ``cash`` account
+    (no borrowing, no shorts) or a Reg-T ``margin`` account (2× buying power, maintenance requirement)."""
+    if account not in ("cash", "margin"):
+        raise StrategyError(f"account {account!r} is not one of: cash, margin")
     if mode != "paper":
         raise StrategyError(f"mode {mode!r} is not available yet: deployments run in paper mode (simulated broker)")
     if feed != "replay":
@@ -77,8 +81,9 @@ def create_deployment(
             )
         symbols = [Symbol(s) for s in found.params.get("symbols", [])]
         return uow.deployments.create(
-            found.id, UserId(user_id), mode, symbols, Decimal(repr(float(cash))), feed=feed, speed=speed
-        )
+            found.id, UserId(user_id), mode, symbols, Decimal(repr(float(cash))), feed=feed, speed=speed,
+            account_type=AccountType(account),
+        )  # fmt: skip
 
 
 @dataclass
@@ -124,7 +129,12 @@ class DeploymentRunner:
         bars = load_panel(self.catalog, strategy.symbols, "1d", version.data_range_start, version.data_range_end,
                           adjustment=adjustment)  # fmt: skip
         costs = _costs(version.metrics.get("costs"))
-        state = SimBrokerState.from_dict(saved_state) if saved_state else SimBrokerState(cash=deployment.cash)
+        account = AccountType(deployment.account_type)
+        state = (
+            SimBrokerState.from_dict(saved_state)
+            if saved_state
+            else SimBrokerState(cash=deployment.cash, account_type=account.value)
+        )
         self.broker = SimulatedBroker(costs, state, account_id=self.deployment_id)
         if saved_state:  # what was loaded is saved: only later changes are written
             self.broker.changes_saved(self.broker.venue_changes())
@@ -138,10 +148,12 @@ class DeploymentRunner:
             window=len(bars),
             before_submit=self._record_order,
             publish=self._collect,
+            account_rules=True,
+            account_type=account,
         )
         self.node = node
         # rebuild: fills → ledger, orders → book, then the bars already acted on → window and rules
-        node.ledger = Ledger.from_fills(deployment.cash, fills)
+        node.ledger = Ledger.from_fills(deployment.cash, fills, account)
         self._saved_fills = len(node.ledger.fills)
         node.orders.restore(orders)
         self._saved_events = {str(o.client_order_id): len(o.events) for o in orders}

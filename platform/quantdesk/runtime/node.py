@@ -37,7 +37,7 @@ from quantdesk.model import (
     Symbol,
     TimeInForce,
 )
-from quantdesk.portfolio import EquitySnapshot, Ledger
+from quantdesk.portfolio import AccountType, EquitySnapshot, Ledger
 from quantdesk.risk import ProtectionTracker, RiskContext, RiskEngine, RiskEvent, RiskProfile
 from quantdesk.runtime.clock import SimulatedClock, WallClock
 from quantdesk.runtime.intents import TargetRules, size_orders
@@ -89,6 +89,11 @@ class TradingNode:
     snapshots: list[EquitySnapshot] = field(default_factory=list)
     #: an equity snapshot per close (a fast replay leaves them out and rebuilds the curve from the fills)
     keep_snapshots: bool = True
+    #: enforce the ledger's account type (deployments): a cash account cannot short; a margin account's
+    #: buying power is checked before each order and its maintenance requirement at each close. Research
+    #: replays leave it off, as the backtest does (shared cash, shorting and leverage set by parameters).
+    account_rules: bool = False
+    account_type: AccountType = AccountType.CASH
 
     def __post_init__(self) -> None:
         self.symbols = tuple(self.strategy.symbols)
@@ -98,7 +103,7 @@ class TradingNode:
         self.processor = BarProcessor(self.symbols, capacity=min(capacity, 10_000_000))
         self.rules = TargetRules(self.symbols, allow_short=self.allow_short, leverage=self.leverage)
         self.orders = OrderManager(self._deployment, self.broker, self.clock)
-        self.ledger = Ledger(self.cash)
+        self.ledger = Ledger(self.cash, self.account_type)
         self.denials: list[RiskEvent] = []
         self.protections = ProtectionTracker(self.risk.profile)
 
@@ -137,6 +142,9 @@ class TradingNode:
         equity = self.ledger.equity(marks)
         for event in self.risk.on_equity(ts, equity):
             self._emit("risk", event)
+        if self.account_rules and self.ledger.account_type is AccountType.MARGIN:
+            for event in self.risk.on_margin(ts, equity, self.ledger.maintenance_requirement(marks)):
+                self._emit("risk", event)
         if self.keep_snapshots:
             self.snapshots.append(self.ledger.snapshot(ts, marks))
         exits = self._protect(bars) if self.protections.enabled else {}
@@ -210,12 +218,15 @@ class TradingNode:
                     orders.append((side, Decimal(repr(abs(order.quantity))), order.symbol, "target"))
         if not orders:
             return
+        margin = self.account_rules and self.ledger.account_type is AccountType.MARGIN
         ctx = RiskContext(
             ts=ts,
             equity=equity,
             positions={i: self.ledger.position(i).quantity for i in self._instrument.values()},
             last_prices=marks,
             reference_prices=marks,
+            buying_power=self.ledger.buying_power(marks) if margin else None,
+            can_short=self.ledger.can_short or not self.account_rules,
         )
         for side, quantity, symbol, intent in orders:
             self._send(

@@ -24,11 +24,22 @@ def _url() -> str:
     "--speed", type=float, help="Replay pace: simulated seconds per real second (default: as fast as possible)."
 )
 @click.option("--cash", default=100_000.0, show_default=True, help="Starting cash of the paper account.")
-def deploy_cmd(name: str, version: int | None, mode: str, feed: str, speed: float | None, cash: float) -> None:
+@click.option(
+    "--account",
+    type=click.Choice(["cash", "margin"]),
+    default="cash",
+    show_default=True,
+    help="cash: no borrowing, no short sales; margin: Reg-T 2x buying power, 25%/30% maintenance, shorts allowed.",
+)
+def deploy_cmd(
+    name: str, version: int | None, mode: str, feed: str, speed: float | None, cash: float, account: str
+) -> None:
     """Create a deployment of the promoted strategy NAME; prints its id (then: quantdesk run ID)."""
     from quantdesk.runtime.deployment import create_deployment
 
-    deployment = create_deployment(_url(), name, version=version, mode=mode, feed=feed, speed=speed, cash=cash)
+    deployment = create_deployment(
+        _url(), name, version=version, mode=mode, feed=feed, speed=speed, cash=cash, account=account
+    )
     click.echo(deployment.id)
 
 
