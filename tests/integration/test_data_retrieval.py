@@ -113,16 +113,18 @@ def test_bars_from_another_source_are_stored_in_the_catalog_before_they_are_serv
     from quantdesk.data.synthetic import synthetic_bars
 
     class History:  # stands in for a broker's history endpoint (outside the machine)
-        asked: list[BarRequest] = []
+        def __init__(self) -> None:
+            self.asked: list[BarRequest] = []
 
         def fetch(self, request: BarRequest) -> tuple[pd.DataFrame, SeriesMeta]:
             self.asked.append(request)
             bars = synthetic_bars(120, seed=5, symbol=request.symbol, freq="1min")
             return bars, SeriesMeta(calendar="24/7", asset_class="crypto", source="history", synthetic=True)
 
-    service = BarService(catalog, MemoryBarCache(), source=History())
+    history = History()
+    service = BarService(catalog, MemoryBarCache(), source=history)
     bars = service.bars("X.SYNTH", "1m")
     assert len(bars) == 120
     assert "X.SYNTH" in catalog.symbols()
     assert catalog.read("X.SYNTH", "1m").equals(bars)
-    assert [(r.symbol, r.timeframe) for r in History.asked] == [("X.SYNTH", "1m")]
+    assert [(r.symbol, r.timeframe) for r in history.asked] == [("X.SYNTH", "1m")]
