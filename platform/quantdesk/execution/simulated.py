@@ -43,10 +43,10 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
-from typing import Any
+from typing import Any, TypeVar
 
 from quantdesk.execution.broker import BrokerError, BrokerOrder, BrokerRejected
 from quantdesk.execution.costs import Costs, PercentSlippage
@@ -435,6 +435,18 @@ def _fill_from_dict(data: Mapping[str, Any]) -> Fill:
     )
 
 
+_T = TypeVar("_T")
+
+
+def _evolve(record: _T, **changes: Any) -> _T:
+    """``dataclasses.replace`` for the venue's own records, without re-running their checks: the venue made the
+    record and computes the changes itself (replace() re-validates every field, a large part of a fill's cost)."""
+    new = object.__new__(type(record))
+    for name in record.__slots__:  # type: ignore[attr-defined]
+        object.__setattr__(new, name, changes[name] if name in changes else getattr(record, name))
+    return new
+
+
 def _fill_ts(fill: Fill) -> datetime:
     return fill.ts
 
@@ -679,10 +691,10 @@ class SimulatedBroker:
             day = bar.ts.date()
             if record.session is not None and day > record.session:
                 return [self._finish(record, OrderStatus.EXPIRED, bar.ts, "the day order's session ended")]
-            record = replace(record, session=record.session or day)
+            record = _evolve(record, session=record.session or day)
         triggered, quote = _quote(order, record.triggered, bar, self._costs.slippage)
         if triggered != record.triggered:
-            record = replace(record, triggered=triggered)
+            record = _evolve(record, triggered=triggered)
         self._put(record)
         wanted = order.leaves_quantity
         quantity = wanted if room is None else min(wanted, room[order.symbol])
@@ -748,14 +760,14 @@ class SimulatedBroker:
         status = OrderStatus.FILLED if filled == order.quantity else OrderStatus.PARTIALLY_FILLED
         if status is OrderStatus.FILLED:
             self._working.pop(order.client_order_id, None)
-        updated = replace(
+        updated = _evolve(
             order, status=status, filled_quantity=filled, avg_fill_price=_AVERAGE.divide(notional, filled)
         )
-        self._put(replace(record, order=updated, fill_notional=notional))
+        self._put(_evolve(record, order=updated, fill_notional=notional))
         return OrderFilled(fill)
 
     def _finish(self, record: SimOrder, status: OrderStatus, ts: datetime, reason: str) -> OrderEvent:
         cid = record.order.client_order_id
-        self._put(replace(record, order=replace(record.order, status=status, reason=reason)))
+        self._put(_evolve(record, order=_evolve(record.order, status=status, reason=reason)))
         self._working.pop(cid, None)
         return OrderExpired(cid, ts) if status is OrderStatus.EXPIRED else OrderCanceled(cid, ts)
