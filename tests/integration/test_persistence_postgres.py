@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -154,13 +155,13 @@ def test_the_migration_matches_the_models_and_check_follows_the_revision(url: st
         )
         assert dict(types.all()) == {"price": "numeric", "ts": "timestamp with time zone"}
     engine.dispose()
-    assert current(url) == "0002"
+    assert current(url) == "0003"
     check(url)
-    assert upgrade(url) == "0002"
+    assert upgrade(url) == "0003"
     assert downgrade(url, "base") is None
     with pytest.raises(PersistenceError, match=r"is not migrated: run `quantdesk db upgrade`"):
         check(url)
-    assert upgrade(url) == "0002"
+    assert upgrade(url) == "0003"
 
 
 def test_decimals_and_timestamps_round_trip_exactly(sessions: sessionmaker[Session], deployment: DeploymentId) -> None:
@@ -259,3 +260,37 @@ def test_an_error_rolls_back_the_whole_transaction(sessions: sessionmaker[Sessio
         write_order_then_a_fill_of_no_order()
     with transaction(sessions) as uow:
         assert uow.orders.for_deployment(deployment) == []
+
+
+def test_a_deployment_runs_and_resumes_on_postgresql_as_it_does_on_sqlite(
+    url: str, tmp_path: Path, bundled_catalog: Any
+) -> None:
+    from quantdesk.runtime.deployment import DeploymentRunner, create_deployment
+
+    def trade(database: str, steps: list[int | None]) -> tuple[list[tuple[Any, ...]], dict[str, Any], list[str]]:
+        upgrade(database)
+        with transaction(session_factory(create_engine_for(database))) as uow:
+            uow.strategies.create(
+                "mr", "strategies.mean_reversion:MeanReversion",
+                params={"window": 10, "entry": 1.5, "exit": 0.2, "allow_short": True, "symbols": ["IBM"]},
+                code_hash="test", data_range_start=datetime(2012, 1, 1, tzinfo=UTC),
+                data_range_end=datetime(2013, 3, 1, tzinfo=UTC),
+                metrics={"costs": {"fees": {"rate": 0.001, "fixed": 0.0}, "slippage": {"rate": 0.0}}},
+            )  # fmt: skip
+        dep = str(create_deployment(database, "mr", account="margin").id)
+        outcomes = [DeploymentRunner(database, dep, bundled_catalog).run(max_bars=n).status for n in steps]
+        with transaction(session_factory(create_engine_for(database))) as uow:
+            fills = [
+                (f.trade_id.value.split("-", 2)[-1], f.ts, f.side, f.quantity, f.price, f.fee)
+                for f in uow.fills.for_deployment(DeploymentId(dep))
+            ]
+            positions = {str(s): p.quantity for s, p in uow.positions.all(DeploymentId(dep)).items()}
+        return fills, positions, outcomes
+
+    on_postgres = trade(url, [120, None])
+    on_sqlite = trade(f"sqlite:///{tmp_path / 'reference.db'}", [None])
+    assert on_postgres[2] == ["paused", "finished"]
+    assert on_postgres[0] == on_sqlite[0]  # the same fills, to the last digit
+    assert any(side is OrderSide.SELL for _, _, side, *_ in on_postgres[0])
+    assert len(on_postgres[0]) > 10
+    assert on_postgres[1] == on_sqlite[1]

@@ -221,3 +221,50 @@ class SimBrokerRow(Base):
     kind: Mapped[str] = mapped_column(String(20), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     item: Mapped[dict[str, Any]]
+
+
+class UserRow(Base):
+    """An account of the API; ``username`` is also the user's :class:`~quantdesk.model.UserId` (risk profiles
+    and deployments are keyed by it)."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("username"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254))
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class RefreshTokenRow(Base):
+    """One refresh token (its SHA-256, never the token); the tokens of one login share ``family_id``."""
+
+    __tablename__ = "refresh_tokens"
+    __table_args__ = (UniqueConstraint("token_hash"), Index("ix_refresh_tokens_family_id", "family_id"))
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    family_id: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    rotated_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class BrokerCredentialRow(Base):
+    """A user's API key for a broker; the secret is stored encrypted (the services hold the key)."""
+
+    __tablename__ = "broker_credentials"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    broker: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(200))
+    secret_encrypted: Mapped[str] = mapped_column(Text)
+    paper: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime]

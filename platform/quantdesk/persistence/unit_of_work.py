@@ -15,6 +15,7 @@ from quantdesk.persistence.errors import translate
 from quantdesk.persistence.ledger import EquityRepository, PositionRepository
 from quantdesk.persistence.orders import FillRepository, OrderRepository
 from quantdesk.persistence.risk import RiskRepository
+from quantdesk.persistence.users import BrokerCredentialRepository, RefreshTokenRepository, UserRepository
 
 
 class UnitOfWork:
@@ -30,6 +31,9 @@ class UnitOfWork:
         self.deployments = DeploymentRepository(session)
         self.strategies = StrategyVersionRepository(session)
         self.sim_broker = SimBrokerStateRepository(session)
+        self.users = UserRepository(session)
+        self.tokens = RefreshTokenRepository(session)
+        self.credentials = BrokerCredentialRepository(session)
 
 
 @contextmanager

@@ -1,0 +1,84 @@
+"""The API: ``create_app()`` builds one FastAPI app (OpenAPI at /docs) from settings, with nothing done at import.
+
+Run it with ``python -m services`` (host and port from QUANTDESK_API_HOST / QUANTDESK_API_PORT) or
+``uvicorn --factory services.app:create_app``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from prometheus_client import CollectorRegistry
+from pwdlib import PasswordHash
+
+from quantdesk import __version__
+from quantdesk.config import Settings, load_settings
+from quantdesk.persistence import check, create_engine_for, password_hasher, session_factory, upgrade
+from services.auth.router import router as auth_router
+from services.common.context import ApiContext
+from services.common.crypto import SecretBox
+from services.common.errors import install_error_handlers
+from services.common.metrics import HttpMetrics, MetricsMiddleware
+from services.common.middleware import BodyLimitMiddleware, InternalErrorMiddleware
+from services.common.ratelimit import FailureLimiter
+from services.common.tokens import AccessTokens, Clock
+from services.health.router import router as health_router
+from services.users.router import router as users_router
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, passwords: PasswordHash | None = None
+) -> FastAPI:
+    """The API for ``settings`` (``load_settings()`` when None).
+
+    ``clock`` (UTC now) and ``passwords`` (the hasher) can be replaced, e.g. by tests that move time or want
+    cheaper argon2 parameters. On start a SQLite database is migrated (as the CLI does); any other database
+    must already be at the newest revision (`quantdesk db upgrade`).
+    """
+    settings = settings if settings is not None else load_settings()
+    clock = clock or _utc_now
+    secret = settings.resolved_secret_key()
+    url = settings.resolved_database_url
+    engine = create_engine_for(url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(upgrade if url.startswith("sqlite") else check, url)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="QuantDesk API",
+        version=__version__,
+        description="Users, risk profiles and broker credentials of the QuantDesk trading platform.",
+        lifespan=lifespan,
+    )
+    app.state.context = ApiContext(
+        settings=settings,
+        sessions=session_factory(engine),
+        clock=clock,
+        access_tokens=AccessTokens(secret, timedelta(minutes=settings.access_token_minutes), clock),
+        refresh_lifetime=timedelta(days=settings.refresh_token_days),
+        passwords=passwords or password_hasher(),
+        secrets=SecretBox(secret),
+        login_limiter=FailureLimiter(clock),
+    )
+    app.state.metrics = HttpMetrics(CollectorRegistry())
+    install_error_handlers(app)
+    # the last added runs first: metrics see every answer, the catch-all sees every error
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(InternalErrorMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    for router in (health_router, auth_router, users_router):
+        app.include_router(router)
+    return app

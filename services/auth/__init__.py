@@ -1,0 +1,1 @@
+"""Registration, login (OAuth2 password flow), refresh-token rotation and logout."""

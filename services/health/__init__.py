@@ -1,0 +1,1 @@
+"""Liveness, readiness (the database answers) and Prometheus metrics."""

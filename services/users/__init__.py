@@ -1,0 +1,1 @@
+"""The caller's account, risk profile and broker credentials; user administration for admins."""
