@@ -31,16 +31,16 @@ def test_upgrade_creates_the_sqlite_database_at_head_and_can_run_again(tmp_path:
     for _ in range(2):
         upgraded = run(data_dir, "db", "upgrade")
         assert (upgraded.returncode, upgraded.stderr) == (0, "")
-        assert upgraded.stdout == f"{url}: at revision 0003 (head)\n"
+        assert upgraded.stdout == f"{url}: at revision 0004 (head)\n"
 
     with sqlite3.connect(data_dir / "quantdesk.db") as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0004",)]
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"orders", "order_events", "fills", "positions", "deployments", "sim_broker_state"} <= tables
 
     after = run(data_dir, "db", "current")
-    assert after.stdout == f"{url}: at revision 0003 (head)\n"
+    assert after.stdout == f"{url}: at revision 0004 (head)\n"
 
 
 def test_an_unreachable_database_is_one_line_on_stderr_and_exit_2(tmp_path: Path) -> None:

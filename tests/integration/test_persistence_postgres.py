@@ -155,13 +155,13 @@ def test_the_migration_matches_the_models_and_check_follows_the_revision(url: st
         )
         assert dict(types.all()) == {"price": "numeric", "ts": "timestamp with time zone"}
     engine.dispose()
-    assert current(url) == "0003"
+    assert current(url) == "0004"
     check(url)
-    assert upgrade(url) == "0003"
+    assert upgrade(url) == "0004"
     assert downgrade(url, "base") is None
     with pytest.raises(PersistenceError, match=r"is not migrated: run `quantdesk db upgrade`"):
         check(url)
-    assert upgrade(url) == "0003"
+    assert upgrade(url) == "0004"
 
 
 def test_decimals_and_timestamps_round_trip_exactly(sessions: sessionmaker[Session], deployment: DeploymentId) -> None:

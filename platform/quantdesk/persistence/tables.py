@@ -268,3 +268,80 @@ class BrokerCredentialRow(Base):
     secret_encrypted: Mapped[str] = mapped_column(Text)
     paper: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime]
+
+
+class OutboxRow(Base):
+    """An event staged in the transaction of the records it describes, until a relay publishes it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("key"), Index("ix_outbox_published_at_id", "published_at", "id"))
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(300))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+
+
+class NotificationRow(Base):
+    """One notification of a user (in-app), made from one event at most once (``source_key``)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("user_id", "source_key"),
+        Index("ix_notifications_user_id_created_at", "user_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]]
+    source_key: Mapped[str] = mapped_column(String(300))
+    deployment_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+
+
+class NotificationPreferenceRow(Base):
+    """Which channels a user's notifications of one severity go to (in_app, email, webhook, sms)."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    severity: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channels: Mapped[list[str]] = mapped_column(JSON_TYPE)
+    updated_at: Mapped[datetime]
+
+
+class NotificationTargetRow(Base):
+    """Where a user's notifications go outside the app: an email address, a webhook (URL and the secret its
+    bodies are signed with), a phone number."""
+
+    __tablename__ = "notification_targets"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    webhook_url: Mapped[str | None] = mapped_column(String(2000))
+    webhook_secret: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime]
+
+
+class NotificationDeliveryRow(Base):
+    """One notification on one outside channel: delivered once, retried with backoff until it is."""
+
+    __tablename__ = "notification_deliveries"
+    __table_args__ = (UniqueConstraint("notification_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]

@@ -13,7 +13,9 @@ from quantdesk.persistence.broker_state import SimBrokerStateRepository
 from quantdesk.persistence.deployments import DeploymentRepository, StrategyVersionRepository
 from quantdesk.persistence.errors import translate
 from quantdesk.persistence.ledger import EquityRepository, PositionRepository
+from quantdesk.persistence.notifications import NotificationRepository
 from quantdesk.persistence.orders import FillRepository, OrderRepository
+from quantdesk.persistence.outbox import OutboxRepository
 from quantdesk.persistence.risk import RiskRepository
 from quantdesk.persistence.users import BrokerCredentialRepository, RefreshTokenRepository, UserRepository
 
@@ -34,6 +36,8 @@ class UnitOfWork:
         self.users = UserRepository(session)
         self.tokens = RefreshTokenRepository(session)
         self.credentials = BrokerCredentialRepository(session)
+        self.outbox = OutboxRepository(session)
+        self.notifications = NotificationRepository(session)
 
 
 @contextmanager

@@ -10,6 +10,7 @@ bar; the simulated venue saves its own state whenever it changes, like an outsid
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,12 +18,26 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from quantdesk.bus import Bus
+from quantdesk.bus.codec import Event
 from quantdesk.data.catalog import Catalog
 from quantdesk.data.feeds import ReplayFeed
 from quantdesk.data.panel import load_panel
 from quantdesk.execution.costs import Costs, PercentFee, PercentSlippage
 from quantdesk.execution.simulated import SimBrokerState, SimulatedBroker, VenueChanges
-from quantdesk.model import DeploymentId, Order, SubmitOrder, Symbol, TradingState, UserId
+from quantdesk.execution.ids import client_order_id
+from quantdesk.model import (
+    Bar,
+    DeploymentId,
+    Order,
+    OrderSide,
+    OrderType,
+    SubmitOrder,
+    Symbol,
+    TimeInForce,
+    TradingState,
+    UserId,
+)
 from quantdesk.persistence import (
     Deployment,
     PersistenceError,
@@ -32,9 +47,10 @@ from quantdesk.persistence import (
     upgrade,
 )
 from quantdesk.portfolio import AccountType, Ledger
-from quantdesk.risk import RiskEngine, RiskEvent, RiskProfile
+from quantdesk.risk import RiskContext, RiskEngine, RiskEvent, RiskProfile
 from quantdesk.runtime.clock import SimulatedClock
 from quantdesk.runtime.node import TradingNode
+from quantdesk.runtime.outbox import OutboxRelay, stage_events
 from quantdesk.runtime.research import resolve_adjustment
 from quantdesk.strategy.errors import StrategyError
 from quantdesk.strategy.registry import get_strategy
@@ -96,18 +112,48 @@ class RunSummary:
     status: str
 
 
+@dataclass(frozen=True)
+class ManualOrderOutcome:
+    """What became of a manual order: sent (``client_order_id``) or denied by the risk engine (``reason``)."""
+
+    client_order_id: str | None
+    rule: str | None = None
+    reason: str | None = None
+
+    @property
+    def approved(self) -> bool:
+        return self.client_order_id is not None
+
+
 class DeploymentRunner:
-    """Runs one deployment to the end of its data (or until stopped), resuming where it left off."""
+    """Runs one deployment to the end of its data (or until stopped), resuming where it left off.
+
+    While it runs, :meth:`submit_manual` sends a user's market order through the node's risk engine (the
+    strategy's orders pass the same one) and :meth:`halt` pulls the kill switch at once; both take the lock
+    the trading loop holds while it works a bar, so they act between bars.
+    """
 
     def __init__(
-        self, url: str, deployment_id: str, catalog: Catalog, *, sleep: Callable[[float], None] = time.sleep
+        self,
+        url: str,
+        deployment_id: str,
+        catalog: Catalog,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        bus: Bus | None = None,
     ) -> None:
         self.url, self.deployment_id, self.catalog, self._sleep = url, deployment_id, catalog, sleep
         self._sessions = _sessions(url)
         self._saved_events: dict[str, int] = {}
         self._saved_fills = 0
         self._risk_events: list[RiskEvent] = []
+        self._events: list[Event] = []  # the bar's events, staged in the outbox with its records
+        self.relay = None if bus is None else OutboxRelay(self._sessions, bus)
         self.node: TradingNode | None = None
+        self._lock = threading.RLock()
+        self._last_bars: list[Bar] = []
+        self._trading = False  # between the first bar and the end of the run: manual orders are taken
+        self._halted = False
 
     def run(self, max_bars: int | None = None) -> RunSummary:
         dep_id = DeploymentId(self.deployment_id)
@@ -174,8 +220,14 @@ class DeploymentRunner:
             if pause and count:
                 self._sleep(pause)
             try:
-                node.on_bars(bars_now)
-                status = self._flush(bars_now[0].ts)
+                with self._lock:
+                    if self._halted:  # the kill switch was pulled between bars: it cancelled and recorded all
+                        self._trading = False
+                        return RunSummary(self.deployment_id, count, len(node.orders.orders),
+                                          len(node.ledger.fills), deployment.last_bar_ts, "halted")  # fmt: skip
+                    node.on_bars(bars_now)
+                    status = self._flush(bars_now[0].ts)
+                    self._last_bars, self._trading = bars_now, status == "running"
             except PersistenceError as exc:
                 # never trade unrecorded: an order is written before it is sent, so none left unwritten
                 node.risk.kill(f"database unavailable: {exc}", bars_now[0].ts)
@@ -186,11 +238,14 @@ class DeploymentRunner:
             count += 1
             if status in ("stopped", "halted"):
                 if status == "halted":
-                    self._halt(node)
+                    with self._lock:
+                        self._halt(node)
                 return RunSummary(self.deployment_id, count, len(node.orders.orders), len(node.ledger.fills),
                                   deployment.last_bar_ts, status)  # fmt: skip
         # no runner is left: the deployment is stopped, at the end of its data ("finished") or part-way
         # ("paused", after --max-bars); `quantdesk run` resumes it
+        with self._lock:
+            self._trading = False
         outcome = "finished" if done + count >= len(feed) else "paused"
         with transaction(self._sessions) as uow:
             current = uow.deployments.get(dep_id)
@@ -198,6 +253,61 @@ class DeploymentRunner:
                 uow.deployments.set_status(dep_id, "stopped")
         return RunSummary(self.deployment_id, count, len(node.orders.orders), len(node.ledger.fills),
                           deployment.last_bar_ts, outcome)  # fmt: skip
+
+    def submit_manual(self, symbol: str, side: OrderSide, quantity: Decimal) -> ManualOrderOutcome:
+        """A user's market order, decided at the last bar's close: it passes the node's risk engine as the
+        strategy's orders do (a denial is recorded and published as a risk event), then is recorded and sent
+        with the client order id ``<deployment>:<bar>:<symbol>:manual-<n>``; the venue fills it at the next
+        bar's open. :class:`StrategyError` when the runner is not trading (not started, between runs, done)."""
+        with self._lock:
+            node = self.node
+            if node is None or not self._trading or not self._last_bars:
+                raise StrategyError(f"deployment {self.deployment_id} is not trading: start it first")
+            instrument = Symbol(symbol)
+            if instrument.value not in node.symbols:
+                raise StrategyError(f"{instrument} is not traded by deployment {self.deployment_id} "
+                                    f"(it trades {', '.join(node.symbols)})")  # fmt: skip
+            ts = self._last_bars[0].ts
+            stamp = str(client_order_id(self.deployment_id, ts, instrument, "manual-1")).rsplit(":", 2)[0]
+            taken = sum(1 for cid in node.orders.orders if str(cid).startswith(f"{stamp}:") and ":manual-" in str(cid))
+            command = SubmitOrder(
+                client_order_id=client_order_id(self.deployment_id, ts, instrument, f"manual-{taken + 1}"),
+                symbol=instrument,
+                side=side,
+                order_type=OrderType.MARKET,
+                quantity=quantity,
+                ts=ts,
+                time_in_force=TimeInForce.GTC,
+                deployment_id=DeploymentId(self.deployment_id),
+            )
+            marks = {bar.symbol: Decimal(repr(bar.close)) for bar in self._last_bars}
+            margin = node.ledger.account_type is AccountType.MARGIN
+            ctx = RiskContext(
+                ts=ts,
+                equity=node.ledger.equity(marks),
+                positions={Symbol(s): node.ledger.position(Symbol(s)).quantity for s in node.symbols},
+                last_prices=marks,
+                reference_prices=marks,
+                buying_power=node.ledger.buying_power(marks) if margin else None,
+                can_short=node.ledger.can_short,
+            )
+            denials = len(node.denials)
+            node._send(command, ctx)  # the strategy's own path: risk engine, record, order manager, venue
+            self._flush(None)
+            if len(node.denials) > denials:
+                event = node.denials[-1]
+                return ManualOrderOutcome(None, event.rule, event.reason)
+            return ManualOrderOutcome(str(command.client_order_id))
+
+    def halt(self) -> bool:
+        """The kill switch while running: HALTED now, open orders cancelled and recorded, the run ends before
+        its next bar. False when there is nothing running to halt (set the trading state in the database)."""
+        with self._lock:
+            if self.node is None or not self._trading:
+                return False
+            self._halt(self.node)
+            self._halted, self._trading = True, False
+            return True
 
     # ----------------------------------------------------------------------------------------------------
     def _record_order(self, command: SubmitOrder) -> None:
@@ -209,7 +319,8 @@ class DeploymentRunner:
         order = Order.from_command(command)
         changes = self.broker.venue_changes()
         with transaction(self._sessions) as uow:
-            uow.orders.add(order, DeploymentId(self.deployment_id), "target")
+            intent = "manual" if ":manual-" in cid else "target"
+            uow.orders.add(order, DeploymentId(self.deployment_id), intent)
             self._write_venue(uow, changes)
         self.broker.changes_saved(changes)
         self._saved_events[cid] = 0
@@ -217,6 +328,8 @@ class DeploymentRunner:
     def _collect(self, topic: str, event: Any) -> None:
         if topic == "risk":
             self._risk_events.append(event)
+        if topic in ("order", "fill", "risk"):  # quarantined bars are recorded by the data layer, not published
+            self._events.append(event)
 
     def _write_venue(self, uow: Any, changes: VenueChanges) -> None:
         lists = {"orders": changes.orders, "fills": changes.fills}
@@ -247,9 +360,14 @@ class DeploymentRunner:
                 snap = node.snapshots[-1]
                 uow.equity.snapshot(dep_id, snap.ts, snap.cash, snap.equity)
                 uow.deployments.set_last_bar(dep_id, bar_ts)
+                self._events.append(snap)
+            stage_events(uow, self._events, scope=self.deployment_id)
             current = uow.deployments.get(dep_id)
         self.broker.changes_saved(changes)
         self._risk_events.clear()
+        self._events.clear()
+        if self.relay is not None:
+            self.relay.relay()
         if current is None:
             raise PersistenceError(f"deployment {self.deployment_id} disappeared from the database")
         return "halted" if current.trading_state == TradingState.HALTED.value else current.status
@@ -319,7 +437,15 @@ class DeploymentHandle:
 
 
 def start_deployment(
-    url: str, deployment_id: str, catalog: Catalog, *, max_bars: int | None = None
+    url: str,
+    deployment_id: str,
+    catalog: Catalog,
+    *,
+    max_bars: int | None = None,
+    bus: Bus | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> DeploymentHandle:
-    """Run a deployment without blocking the caller (a notebook): returns a handle to watch and stop it."""
-    return DeploymentHandle(DeploymentRunner(url, deployment_id, catalog), max_bars)
+    """Run a deployment without blocking the caller (a notebook): returns a handle to watch and stop it.
+    With ``bus``, its events are published there after each bar; ``sleep`` waits between paced bars (one a
+    caller can interrupt lets a stop take effect without waiting out the pause)."""
+    return DeploymentHandle(DeploymentRunner(url, deployment_id, catalog, bus=bus, sleep=sleep), max_bars)

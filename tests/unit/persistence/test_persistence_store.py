@@ -144,8 +144,8 @@ def test_naive_timestamps_are_refused(sessions: sessionmaker[Session]) -> None:
 
 
 def test_upgrade_creates_every_table_at_head_and_is_idempotent(url: str) -> None:
-    assert current(url) == head() == "0003"
-    assert upgrade(url) == "0003"
+    assert current(url) == head() == "0004"
+    assert upgrade(url) == "0004"
     engine = create_engine_for(url)
     assert set(sa.inspect(engine).get_table_names()) == {
         "alembic_version",
@@ -160,6 +160,11 @@ def test_upgrade_creates_every_table_at_head_and_is_idempotent(url: str) -> None
         "risk_events",
         "sim_broker_state",
         "sim_broker_rows",
+        "outbox",
+        "notifications",
+        "notification_preferences",
+        "notification_targets",
+        "notification_deliveries",
         "users",
         "refresh_tokens",
         "broker_credentials",
@@ -179,7 +184,7 @@ def test_the_migration_creates_exactly_the_tables_the_models_describe(url: str) 
 def test_downgrade_to_base_and_back(url: str) -> None:
     assert downgrade(url, "base") is None
     assert current(url) is None
-    assert upgrade(url) == "0003"
+    assert upgrade(url) == "0004"
 
 
 def test_0002_moves_a_stored_venue_state_s_lists_to_rows_and_back(url: str) -> None:
@@ -191,7 +196,7 @@ def test_0002_moves_a_stored_venue_state_s_lists_to_rows_and_back(url: str) -> N
             sa.text("INSERT INTO sim_broker_state (account_id, state, updated_at) VALUES (:a, :s, :t)"),
             {"a": "paper-1", "s": json.dumps(legacy), "t": "2024-01-02 00:00:00.000000"},
         )
-    assert upgrade(url) == "0003"
+    assert upgrade(url) == "0004"
     with engine.connect() as connection:
         rows = connection.execute(sa.text("SELECT kind, seq, item FROM sim_broker_rows ORDER BY kind, seq")).all()
         (document,) = connection.execute(sa.text("SELECT state FROM sim_broker_state")).scalars()

@@ -53,7 +53,14 @@ def run_cmd(deployment: str, max_bars: int | None) -> None:
     from quantdesk.runtime.deployment import DeploymentRunner
 
     settings = load_settings()
-    runner = DeploymentRunner(settings.resolved_database_url, deployment, open_catalog(settings))
+    # with Redis, this runner publishes its events itself; without, they wait in the outbox for
+    # `quantdesk worker` (or `quantdesk up`), which shares the database
+    bus = None
+    if settings.redis_url:
+        from quantdesk.bus import create_bus
+
+        bus = create_bus(settings.redis_url)
+    runner = DeploymentRunner(settings.resolved_database_url, deployment, open_catalog(settings), bus=bus)
     summary = runner.run(max_bars=max_bars)
     resumed = f" (resumed after {summary.resumed_from:%Y-%m-%d})" if summary.resumed_from else ""
     click.echo(
