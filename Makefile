@@ -24,8 +24,8 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.installed
 
-up: $(VENV)/.installed  ## set up .venv and run the main job
-	$(BIN)/quantdesk data tour
+up: $(VENV)/.installed  ## set up .venv and run the whole platform (API, worker, demo deployment) until Ctrl-C
+	$(BIN)/quantdesk up
 
 lint: $(VENV)/.installed-dev  ## ruff and the import-layer contracts
 	$(BIN)/ruff check .

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=14, ge=1, le=365, description="lifetime of an API refresh token")
     api_host: str = Field(default="127.0.0.1", description="address the API listens on")
     api_port: int = Field(default=8000, ge=1, le=65535, description="port the API listens on")
+    smtp_host: str | None = Field(default=None, description="SMTP server for email notifications; no email if unset")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="port of the SMTP server")
+    smtp_from: str = Field(default="quantdesk@localhost", description="sender address of notification emails")
+    smtp_username: str | None = Field(default=None, description="SMTP login, if the server needs one")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password, with smtp_username")
+    smtp_starttls: bool = Field(default=True, description="upgrade the SMTP connection with STARTTLS")
 
     @field_validator("secret_key")
     @classmethod

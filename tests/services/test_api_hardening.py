@@ -161,6 +161,13 @@ def test_the_openapi_docs_describe_every_domain(api: Api) -> None:
         "auth",
         "health",
         "users",
+        "notifications",
+        "strategies",
+        "backtests",
+        "deployments",
+        "portfolio",
+        "reports",
+        "market data",
     }
 
 

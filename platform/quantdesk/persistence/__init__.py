@@ -14,6 +14,7 @@ from quantdesk.persistence.engine import create_engine_for, session_factory
 from quantdesk.persistence.errors import PersistenceError, safe_url
 from quantdesk.persistence.ledger import EquityRepository, PositionRepository
 from quantdesk.persistence.migrate import check, current, downgrade, head, upgrade
+from quantdesk.persistence.notifications import NotificationRepository
 from quantdesk.persistence.orders import FillRepository, OrderRepository
 from quantdesk.persistence.records import (
     AccountType,
@@ -50,6 +51,7 @@ __all__ = [
     "DeploymentStatus",
     "EquityRepository",
     "FillRepository",
+    "NotificationRepository",
     "OrderRepository",
     "PersistenceError",
     "PositionRepository",

@@ -24,8 +24,8 @@ from quantdesk.data.catalog import Catalog
 from quantdesk.data.feeds import ReplayFeed
 from quantdesk.data.panel import load_panel
 from quantdesk.execution.costs import Costs, PercentFee, PercentSlippage
-from quantdesk.execution.simulated import SimBrokerState, SimulatedBroker, VenueChanges
 from quantdesk.execution.ids import client_order_id
+from quantdesk.execution.simulated import SimBrokerState, SimulatedBroker, VenueChanges
 from quantdesk.model import (
     Bar,
     DeploymentId,
@@ -154,6 +154,7 @@ class DeploymentRunner:
         self._last_bars: list[Bar] = []
         self._trading = False  # between the first bar and the end of the run: manual orders are taken
         self._halted = False
+        self._manual_ids: dict[str, int] = {}  # the last manual-<n> given per bar (denied orders included)
 
     def run(self, max_bars: int | None = None) -> RunSummary:
         dep_id = DeploymentId(self.deployment_id)
@@ -269,9 +270,10 @@ class DeploymentRunner:
                                     f"(it trades {', '.join(node.symbols)})")  # fmt: skip
             ts = self._last_bars[0].ts
             stamp = str(client_order_id(self.deployment_id, ts, instrument, "manual-1")).rsplit(":", 2)[0]
-            taken = sum(1 for cid in node.orders.orders if str(cid).startswith(f"{stamp}:") and ":manual-" in str(cid))
+            sent = sum(1 for cid in node.orders.orders if str(cid).startswith(f"{stamp}:") and ":manual-" in str(cid))
+            taken = self._manual_ids[stamp] = max(sent, self._manual_ids.get(stamp, 0)) + 1  # denied ones count too
             command = SubmitOrder(
-                client_order_id=client_order_id(self.deployment_id, ts, instrument, f"manual-{taken + 1}"),
+                client_order_id=client_order_id(self.deployment_id, ts, instrument, f"manual-{taken}"),
                 symbol=instrument,
                 side=side,
                 order_type=OrderType.MARKET,

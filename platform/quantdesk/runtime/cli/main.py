@@ -16,7 +16,9 @@ from quantdesk.runtime.cli.deploy_commands import deploy_cmd, kill_switch_cmd, o
 from quantdesk.runtime.cli.registry_commands import promote_cmd, registry
 from quantdesk.runtime.cli.research_commands import backtest_cmd, parity_cmd, strategies, sweep_cmd
 from quantdesk.runtime.cli.risk_commands import risk
+from quantdesk.runtime.cli.up_command import up_cmd
 from quantdesk.runtime.cli.users_commands import users
+from quantdesk.runtime.cli.worker_commands import worker_cmd
 
 
 class _Group(click.Group):
@@ -66,6 +68,8 @@ cli.add_command(promote_cmd)
 cli.add_command(registry)
 cli.add_command(risk)
 cli.add_command(users)
+cli.add_command(worker_cmd)
+cli.add_command(up_cmd)
 for command in (deploy_cmd, run_cmd, stop_cmd, kill_switch_cmd, orders_cmd):
     cli.add_command(command)
 

@@ -1,0 +1,1 @@
+"""Bars from the catalog through the app's bar service (cached)."""

@@ -1,0 +1,1 @@
+"""A deployment's positions, orders, fills and equity history, and manual orders through its risk engine."""

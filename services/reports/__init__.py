@@ -1,0 +1,1 @@
+"""Performance reports and CSV exports of deployments and finished backtest jobs."""
