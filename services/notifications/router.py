@@ -35,7 +35,9 @@ def list_notifications(
 
 
 @router.post("/{notification_id}/read")
-def mark_read(notification_id: Annotated[int, Path(ge=1)], user: CurrentUser, ctx: Ctx, uow: Uow) -> NotificationOut:
+def mark_read(
+    notification_id: Annotated[int, Path(ge=1, le=2**63 - 1)], user: CurrentUser, ctx: Ctx, uow: Uow
+) -> NotificationOut:
     """Mark one of the caller's notifications read (404 for any other id)."""
     return service.mark_read(ctx, uow, user, notification_id)
 

@@ -23,7 +23,7 @@ from services.users.schemas import (
 )
 
 router = APIRouter(prefix="/users", tags=["users"])
-UserIdPath = Annotated[int, Path(ge=1)]
+UserIdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]  # the users table keys are 32-bit integers
 RiskProfileBody = Annotated[
     dict[str, Any],
     Body(
