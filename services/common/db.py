@@ -6,14 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from quantdesk.persistence import UnitOfWork, transaction
 from services.common.context import Ctx
 
 
-def get_uow(ctx: Ctx) -> Iterator[UnitOfWork]:
-    with transaction(ctx.sessions) as uow:
+def get_uow(request: Request, ctx: Ctx) -> Iterator[UnitOfWork]:
+    # a GET only reads: its transaction takes no write lock, so reads run side by side (SQLite WAL)
+    with transaction(ctx.sessions, read_only=request.method in ("GET", "HEAD")) as uow:
         yield uow
 
 

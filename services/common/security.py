@@ -24,7 +24,7 @@ def current_user(token: Annotated[str | None, Depends(bearer)], ctx: Ctx) -> Use
     if not token:
         raise Unauthorized("not authenticated: send Authorization: Bearer <access token>")
     claims = ctx.access_tokens.verify(token)
-    with transaction(ctx.sessions) as uow:
+    with transaction(ctx.sessions, read_only=True) as uow:
         user = uow.users.get(claims.user_id)
     if user is None or not user.active:
         raise Unauthorized("unknown or deactivated user")

@@ -3,6 +3,7 @@ logged-in trader, never answer 5xx; over 1,000 of them in all (the last test cou
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -64,5 +65,7 @@ def test_generated_requests_never_get_a_server_error(case: Any) -> None:
 def test_over_a_thousand_generated_requests_were_sent() -> None:
     if not SENT:
         pytest.skip("run with the generated tests above (a single test id was selected)")
+    if os.environ.get("PYTEST_XDIST_WORKER") and len(SENT) < 1000:
+        pytest.skip("the generated tests were shared out between xdist workers; `make test` runs them in one")
     assert len(SENT) >= 1000
     assert max(SENT) < 500

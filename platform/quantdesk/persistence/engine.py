@@ -15,6 +15,7 @@ from quantdesk.persistence.columns import dumps
 from quantdesk.persistence.errors import PersistenceError, safe_url
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+READ_ONLY = "quantdesk_read_only"  # the execution option that marks a read-only transaction
 
 
 def create_engine_for(url: str) -> Engine:
@@ -76,8 +77,10 @@ def _tune_sqlite(engine: Engine, *, wal: bool, synchronous: str) -> None:
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front: a transaction that reads and then writes would otherwise
         # fail at once (SQLITE_BUSY, no waiting) when another process wrote in between, as a runner does
-        # on every bar while `quantdesk stop` or the API update the same database
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # on every bar while `quantdesk stop` or the API update the same database. A read-only transaction
+        # (see quantdesk.persistence.transaction) begins deferred: in WAL mode readers never wait for anyone.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from quantdesk.persistence.broker_state import SimBrokerStateRepository
 from quantdesk.persistence.deployments import DeploymentRepository, StrategyVersionRepository
+from quantdesk.persistence.engine import READ_ONLY
 from quantdesk.persistence.errors import translate
 from quantdesk.persistence.ledger import EquityRepository, PositionRepository
 from quantdesk.persistence.notifications import NotificationRepository
@@ -41,15 +42,18 @@ class UnitOfWork:
 
 
 @contextmanager
-def transaction(sessions: sessionmaker[Session]) -> Iterator[UnitOfWork]:
+def transaction(sessions: sessionmaker[Session], *, read_only: bool = False) -> Iterator[UnitOfWork]:
     """``with transaction(sessions) as uow: ...``: commit when the block ends, roll back if it raises.
 
-    Database errors (unreachable, not migrated, a constraint) leave as one-line
-    :class:`~quantdesk.persistence.errors.PersistenceError`; other exceptions pass through unchanged after
-    the rollback.
+    ``read_only=True`` is for a block that only reads: on SQLite it does not take the write lock, so many
+    readers (API requests) run side by side with the one writer. Database errors (unreachable, not migrated,
+    a constraint) leave as one-line :class:`~quantdesk.persistence.errors.PersistenceError`; other exceptions
+    pass through unchanged after the rollback.
     """
     session = sessions()
     try:
+        if read_only:  # the transaction begins here, with the option its BEGIN reads
+            session.connection(execution_options={READ_ONLY: True})
         yield UnitOfWork(session)
         session.commit()
     except SQLAlchemyError as exc:
