@@ -161,8 +161,7 @@ class TradingNode:
         """Whether risk limits or position protections must see every close (daily loss, drawdown, stops):
         then a replay cannot skip the bars where nothing else happens."""
         p = self.risk.profile
-        limits = (p.max_daily_loss, p.max_drawdown, p.stop_loss_pct, p.take_profit_pct, p.trailing_stop_pct)
-        return any(limit is not None for limit in limits)
+        return self.protections.enabled or p.max_daily_loss is not None or p.max_drawdown is not None
 
     # ------------------------------------------------------------------------------------------------------
     def _settle(self, events: list[Any]) -> None:
