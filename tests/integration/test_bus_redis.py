@@ -18,6 +18,7 @@ from decimal import Decimal
 
 import pytest
 import redis
+from bustest import Recorder
 from conftest import server_url
 
 from quantdesk.bus import BusError, Message, PollReport, decode, publish_event
@@ -25,23 +26,6 @@ from quantdesk.bus.redis_streams import RedisStreamsBus
 from quantdesk.model import ClientOrderId, Fill, OrderSide, Symbol, TradeId
 
 pytestmark = pytest.mark.redis
-
-
-class Recorder:
-    """A handler that records what it got, and raises for the message ids it is told to refuse."""
-
-    def __init__(self, refuse: set[str] | None = None) -> None:
-        self.messages: list[Message] = []
-        self.refuse = refuse or set()
-
-    def __call__(self, message: Message) -> None:
-        if message.id in self.refuse:
-            raise RuntimeError(f"cannot process {message.id}")
-        self.messages.append(message)
-
-    @property
-    def ids(self) -> list[str]:
-        return [m.id for m in self.messages]
 
 
 @pytest.fixture

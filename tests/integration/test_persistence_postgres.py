@@ -6,7 +6,6 @@ tests skip, except under CI=true where they fail.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -18,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from conftest import server_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from quantdesk.model import (
@@ -77,20 +77,11 @@ PROFILE: dict[str, Any] = {
 }
 
 
-def _server_url() -> str:
-    url = os.environ.get("QUANTDESK_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true but QUANTDESK_TEST_POSTGRES_URL is not set: start postgres (see .ci/run)")
-        pytest.skip("no postgres server: set QUANTDESK_TEST_POSTGRES_URL (CI starts one)")
-    return url
-
-
 @pytest.fixture
 def url() -> Iterator[str]:
     """A migrated database in a schema of its own (the `test` database is shared), dropped afterwards. The
     session time zone is Tokyo, so timestamps that come back in UTC were converted, not assumed."""
-    server = _server_url()
+    server = server_url("postgres")
     schema = f"qd_test_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(server)
     with admin.begin() as connection:

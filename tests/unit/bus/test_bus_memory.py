@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from bustest import Recorder
 
 import quantdesk.bus
 from quantdesk.bus import BusError, MemoryBus, Message, PollReport, consume_until, create_bus
@@ -26,23 +27,6 @@ class Ticks:
 
     def __call__(self) -> float:
         return self.now
-
-
-class Recorder:
-    """A handler that records what it got, and raises for the message ids it is told to refuse."""
-
-    def __init__(self, refuse: set[str] | None = None) -> None:
-        self.messages: list[Message] = []
-        self.refuse = refuse or set()
-
-    def __call__(self, message: Message) -> None:
-        if message.id in self.refuse:
-            raise RuntimeError(f"cannot process {message.id}")
-        self.messages.append(message)
-
-    @property
-    def ids(self) -> list[str]:
-        return [m.id for m in self.messages]
 
 
 def publish_n(bus: MemoryBus, n: int, topic: str = "orders") -> list[str]:
